@@ -1,0 +1,72 @@
+# agentmem build. `make` builds the library and programs into build/, `make test` runs every
+# test, `make run` starts the server on the embedded SQLite default.
+# SAN=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into build-san/.
+
+CC      ?= cc
+SAN     ?= 0
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      = -O1 -g
+else
+BUILD   ?= build
+SANFLAGS =
+OPT      = -O2 -g
+endif
+
+PKGS    := sqlite3 jansson libmicrohttpd
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -fvisibility=hidden -fPIC -pthread -Iinclude -Isrc $(SANFLAGS)
+LDLIBS  += -lsqlite3 -ljansson -lm -pthread
+LDFLAGS += $(SANFLAGS)
+
+LIB_SRC  := $(wildcard src/util/*.c src/core/*.c src/store/*.c src/store/sqlite/*.c \
+                       src/search/*.c src/extract/*.c)
+HTTP_SRC := $(wildcard src/api/http/*.c src/daemon/*.c)
+CLI_SRC  := $(wildcard src/cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+BENCH_SRC:= $(wildcard bench/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB      := $(BUILD)/libagentmem.a
+PROGRAMS := $(if $(HTTP_SRC),$(BUILD)/agentmemd) $(if $(CLI_SRC),$(BUILD)/agentmem)
+BENCHES  := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRC))
+
+all: $(LIB) $(PROGRAMS) $(BUILD)/unit-tests $(BENCHES)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/agentmemd: $(call obj,$(HTTP_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
+
+$(BUILD)/agentmem: $(call obj,$(CLI_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
+
+$(BUILD)/unit-tests: $(call obj,$(UNIT_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+test: all
+	tests/run
+
+run: all
+	$(BUILD)/agentmemd
+
+lint:
+	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|gets|atoi|atol)\s*\(' \
+	    $(LIB_SRC) $(HTTP_SRC) $(CLI_SRC) include/*.h || (echo "lint: banned call"; false)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all test run lint clean
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

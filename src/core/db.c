@@ -1,0 +1,192 @@
+/*
+ * db.c - opening and closing handles, the error funnel, the background purge.
+ */
+#include "core/db.h"
+
+#include "store/store.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static _Thread_local struct am_errstate err_tls;
+
+static const char *const rc_text[] = {
+    [AM_OK] = "ok",
+    [AM_EINVAL] = "invalid input",
+    [AM_ENOTFOUND] = "not found",
+    [AM_ECONFLICT] = "conflict",
+    [AM_EBUSY] = "store busy",
+    [AM_ENOMEM] = "out of memory",
+    [AM_EIO] = "storage failure",
+    [AM_EUNAVAIL] = "unavailable",
+    [AM_EINTERNAL] = "internal error",
+    [AM_EQUOTA] = "quota exceeded",
+};
+
+const char *am_strerror(int rc)
+{
+    if (rc < 0 || rc >= (int)(sizeof rc_text / sizeof rc_text[0]) || !rc_text[rc])
+        return "unknown error";
+    return rc_text[rc];
+}
+
+static int verror(int rc, const char *field, const char *fmt, va_list ap)
+{
+    vsnprintf(err_tls.msg, sizeof err_tls.msg, fmt, ap);
+    snprintf(err_tls.field, sizeof err_tls.field, "%s", field ? field : "");
+    return rc;
+}
+
+int am_error(am_db *db, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    (void)db;
+    va_start(ap, fmt);
+    verror(rc, NULL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int am_error_field(am_db *db, int rc, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    (void)db;
+    va_start(ap, fmt);
+    verror(rc, field, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int am_bug(am_db *db, const char *file, int line, const char *msg)
+{
+    am_log(AM_LOG_ERROR, "bug", "%s:%d: %s", file, line, msg);
+    return am_error(db, AM_EINTERNAL, "internal error at %s:%d: %s", file, line, msg);
+}
+
+void am_error_clear(void)
+{
+    err_tls.msg[0] = '\0';
+    err_tls.field[0] = '\0';
+}
+
+void am_error_save(struct am_errstate *s)
+{
+    *s = err_tls;
+}
+
+void am_error_restore(const struct am_errstate *s)
+{
+    err_tls = *s;
+}
+
+const char *am_errmsg(am_db *db)
+{
+    (void)db;
+    return err_tls.msg;
+}
+
+const char *am_errfield(am_db *db)
+{
+    (void)db;
+    return err_tls.field;
+}
+
+void am_free(void *p)
+{
+    free(p);
+}
+
+int64_t am_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The purge thread wakes every AGENTMEM_PURGE_INTERVAL seconds (default 60). */
+static void *purge_main(void *arg)
+{
+    am_db *db = arg;
+    const char *env = getenv("AGENTMEM_PURGE_INTERVAL");
+    long interval = env ? strtol(env, NULL, 10) : 60;
+    if (interval <= 0)
+        interval = 60;
+
+    pthread_mutex_lock(&db->lock);
+    while (!db->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += interval;
+        pthread_cond_timedwait(&db->wake, &db->lock, &until);
+        if (db->stopping)
+            break;
+        pthread_mutex_unlock(&db->lock);
+        int64_t n = 0;
+        if (am_purge_expired(db, am_now_ms(), &n) != AM_OK)
+            am_log(AM_LOG_WARN, "purge", "expiry purge failed: %s", am_errmsg(db));
+        else if (n > 0)
+            am_log(AM_LOG_INFO, "purge", "deleted %lld expired events", (long long)n);
+        pthread_mutex_lock(&db->lock);
+    }
+    pthread_mutex_unlock(&db->lock);
+    return NULL;
+}
+
+int am_open(const char *uri, unsigned flags, am_db **out)
+{
+    am_db *db = NULL;
+    int rc;
+
+    *out = NULL;
+    am_error_clear();
+    if (!uri || !*uri)
+        return am_error(NULL, AM_EINVAL, "no database path given");
+    db = calloc(1, sizeof *db);
+    if (!db)
+        return am_error(NULL, AM_ENOMEM, "out of memory");
+    db->flags = flags;
+    pthread_mutex_init(&db->lock, NULL);
+    pthread_cond_init(&db->wake, NULL);
+    snprintf(db->region, sizeof db->region, "%s",
+             getenv("AGENTMEM_REGION") ? getenv("AGENTMEM_REGION") : "us-east-1");
+    snprintf(db->account, sizeof db->account, "%s",
+             getenv("AGENTMEM_ACCOUNT") ? getenv("AGENTMEM_ACCOUNT") : "123456789012");
+    rc = am_store_open(db, uri, flags, &db->ops, &db->st);
+    if (rc)
+        goto out;
+    if (!(flags & (AM_OPEN_NOPURGE | AM_OPEN_READONLY))) {
+        if (pthread_create(&db->purge_thread, NULL, purge_main, db) == 0)
+            db->purge_started = true;
+    }
+    *out = db;
+    db = NULL;
+out:
+    if (db) {
+        pthread_mutex_destroy(&db->lock);
+        pthread_cond_destroy(&db->wake);
+        free(db);
+    }
+    return rc;
+}
+
+void am_close(am_db *db)
+{
+    if (!db)
+        return;
+    pthread_mutex_lock(&db->lock);
+    db->stopping = true;
+    pthread_cond_broadcast(&db->wake);
+    pthread_mutex_unlock(&db->lock);
+    if (db->purge_started)
+        pthread_join(db->purge_thread, NULL);
+    if (db->ops)
+        db->ops->close(db->st);
+    pthread_mutex_destroy(&db->lock);
+    pthread_cond_destroy(&db->wake);
+    free(db);
+}

@@ -1,0 +1,50 @@
+/*
+ * db.h - the handle behind am_db and the error funnel every layer reports through.
+ *
+ * Errors: am_error() records a message (and, for validation failures, the API field name)
+ * in thread-local storage and returns its code, so an error exit is one statement:
+ *     return am_error(db, AM_EINVAL, "...");
+ * am_errmsg()/am_errfield() read it back in the same thread.
+ */
+#ifndef AM_CORE_DB_H
+#define AM_CORE_DB_H
+
+#include "agentmem.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+struct am_store;
+struct am_store_ops;
+
+struct am_db {
+    const struct am_store_ops *ops;
+    struct am_store *st;
+    unsigned flags;
+    char region[32];
+    char account[16];
+    /* background expiry purge */
+    pthread_t purge_thread;
+    bool purge_started;
+    bool stopping;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+};
+
+int am_error(am_db *db, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int am_error_field(am_db *db, int rc, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Report a bug: logs file:line and returns AM_EINTERNAL. */
+#define AM_BUG(db, msg) am_bug((db), __FILE__, __LINE__, (msg))
+int am_bug(am_db *db, const char *file, int line, const char *msg);
+void am_error_clear(void);
+
+/* Moving an error between threads (group commit runs other threads' writes). */
+struct am_errstate {
+    char msg[512];
+    char field[128];
+};
+void am_error_save(struct am_errstate *s);
+void am_error_restore(const struct am_errstate *s);
+
+#endif
