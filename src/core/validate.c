@@ -292,7 +292,9 @@ int am_check_namespace(am_db *db, const char *field, const char *v)
     size_t n = strlen(v);
     if (n < 1 || n > 1024)
         return fail_len(db, field, v, 1, 1024);
-    return match_colon_parts(v, "-_/*") ? AM_OK : fail_pattern(db, field, v, P_NS);
+    /* '.' and '@' beyond the model: namespaces resolved from templates carry actor ids, and
+       agentmem accepts e-mail addresses as actor ids */
+    return match_colon_parts(v, "-_/*.@") ? AM_OK : fail_pattern(db, field, v, P_NS);
 }
 
 int am_check_ns_template(am_db *db, const char *field, const char *v)

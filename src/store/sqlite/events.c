@@ -295,7 +295,7 @@ int am_sqlite_event_locate(am_db *db, struct am_store *st, const char *memory_id
                            const char *actor_id, const char *session_id, const char *event_id,
                            char **out_branch, int64_t *out_ts, int64_t *out_seq)
 {
-    struct get_ctx x = {memory_id, actor_id, session_id, event_id, INT64_MAX / 2, NULL,
+    struct get_ctx x = {memory_id, actor_id, session_id, event_id, am_now_ms(), NULL,
                         out_branch, out_ts, out_seq};
     *out_branch = NULL;
     return am_sqlite_read(db, st, get_fn, &x);
@@ -312,8 +312,9 @@ static int refresh_session(am_db *db, struct am_conn *c, const char *memory_id,
         "WHERE memory_id = ?1 AND actor_id = ?2 AND session_id = ?3";
     static const char del[] =
         "DELETE FROM sessions WHERE memory_id = ?1 AND actor_id = ?2 AND session_id = ?3 "
-        "AND (n_events IS NULL OR n_events = 0)";
-    const char *const stmts[] = {sql, del};
+        "AND NOT EXISTS (SELECT 1 FROM events WHERE memory_id = ?1 AND actor_id = ?2 AND "
+        "session_id = ?3)";
+    const char *const stmts[] = {del, sql};
     for (int i = 0; i < 2; i++) {
         sqlite3_stmt *s = am_sqlite_stmt(db, c, stmts[i]);
         if (!s)
