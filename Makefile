@@ -17,7 +17,7 @@ endif
 PKGS    := sqlite3 jansson libmicrohttpd
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -fvisibility=hidden -fPIC -pthread -Iinclude -Isrc $(SANFLAGS)
-LDLIBS  += -lsqlite3 -ljansson -lm -pthread
+LDLIBS  += -lsqlite3 -ljansson -lcurl -lcrypto -lm -pthread
 LDFLAGS += $(SANFLAGS)
 
 LIB_SRC  := $(wildcard src/util/*.c src/core/*.c src/store/*.c src/store/sqlite/*.c \
@@ -47,9 +47,11 @@ $(BUILD)/agentmemd: $(call obj,$(HTTP_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
 
 $(BUILD)/agentmem: $(call obj,$(CLI_SRC)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcurl
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/unit-tests: $(call obj,$(UNIT_SRC)) $(LIB)
+# the unit tests also cover the server's self-contained parsers (SigV4)
+UNIT_EXTRA := $(wildcard src/api/http/sigv4.c)
+$(BUILD)/unit-tests: $(call obj,$(UNIT_SRC) $(UNIT_EXTRA)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIB)

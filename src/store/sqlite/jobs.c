@@ -16,16 +16,17 @@ int am_sqlite_enqueue_extraction(am_db *db, struct am_conn *c, const char *memor
                                  const char *actor_id, const char *session_id,
                                  const char *event_id, int64_t seq, bool skip, int64_t now_ms)
 {
+    /* a job covers the session's events with from_seq <= seq <= to_seq; appending an event
+       only moves to_seq, so the cost per event is constant */
     static const char sql[] =
-        "INSERT INTO jobs (memory_id, job_id, status, actor_id, session_id, messages, "
+        "INSERT INTO jobs (memory_id, job_id, status, actor_id, session_id, from_seq, to_seq, "
         "created_ms, updated_ms) "
-        "SELECT ?1, ?2, 'PENDING', ?3, ?4, json_array(json_object('eventId', ?5, "
-        "'messageIndex', 0)), ?6, ?6 FROM memories WHERE id = ?1 AND strategies <> '[]' "
+        "SELECT ?1, ?2, 'PENDING', ?3, ?4, ?5, ?5, ?6, ?6 FROM memories "
+        "WHERE id = ?1 AND strategies <> '[]' "
         "ON CONFLICT (memory_id, actor_id, session_id) WHERE status = 'PENDING' DO UPDATE SET "
-        "messages = json_insert(messages, '$[#]', json_object('eventId', ?5, "
-        "'messageIndex', 0)), updated_ms = ?6";
+        "to_seq = max(to_seq, ?5), updated_ms = ?6";
     char job_id[48];
-    (void)seq;
+    (void)event_id;
     if (skip)
         return AM_OK;
     memcpy(job_id, "job-", 4);
@@ -37,7 +38,7 @@ int am_sqlite_enqueue_extraction(am_db *db, struct am_conn *c, const char *memor
     sqlite3_bind_text(s, 2, job_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, actor_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, session_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, seq);
     sqlite3_bind_int64(s, 6, now_ms);
     int src = sqlite3_step(s);
     sqlite3_reset(s);
@@ -56,7 +57,11 @@ struct job_ctx {
 static int list_fn(am_db *db, struct am_conn *c, void *arg)
 {
     static const char sql[] =
-        "SELECT job_id, status, failure_reason, strategy_id, actor_id, session_id, messages, "
+        "SELECT job_id, status, failure_reason, strategy_id, actor_id, session_id, "
+        "(SELECT json_group_array(json_object('eventId', e.event_id, 'messageIndex', 0)) "
+        " FROM (SELECT event_id FROM events WHERE memory_id = jobs.memory_id AND "
+        " actor_id = jobs.actor_id AND session_id = jobs.session_id AND seq BETWEEN "
+        " jobs.from_seq AND jobs.to_seq ORDER BY seq LIMIT 100) e), "
         "attempts, created_ms FROM jobs WHERE memory_id = ?1 AND (?2 IS NULL OR status = ?2) "
         "AND (?3 IS NULL OR strategy_id = ?3) AND (?4 IS NULL OR actor_id = ?4) "
         "AND (?5 IS NULL OR session_id = ?5) ORDER BY rowid LIMIT ?6 OFFSET ?7";

@@ -93,6 +93,8 @@ static const char *const migrations[] = {
     "  actor_id TEXT,"
     "  session_id TEXT,"
     "  messages TEXT NOT NULL DEFAULT '[]',"
+    "  from_seq INTEGER NOT NULL DEFAULT 0,"
+    "  to_seq INTEGER NOT NULL DEFAULT 0,"
     "  attempts INTEGER NOT NULL DEFAULT 0,"
     "  run_after_ms INTEGER NOT NULL DEFAULT 0,"
     "  created_ms INTEGER NOT NULL,"
