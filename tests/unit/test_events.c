@@ -152,7 +152,7 @@ TEST(event_validation)
 
     in.payload = &good;
     am_kv md[16];
-    char keys[16][8];
+    char keys[16][16];
     for (int i = 0; i < 16; i++) {
         snprintf(keys[i], sizeof keys[i], "k%d", i);
         md[i] = (am_kv){keys[i], "v"};
