@@ -1,0 +1,573 @@
+/*
+ * llm_openai.c - an extractor backed by an OpenAI-compatible /v1/chat/completions endpoint.
+ *
+ * Each strategy is one request in JSON mode (response_format {"type":"json_object"}): the
+ * transcript goes in as numbered lines "[i] speaker (ROLE, date): text", and the model answers
+ * with {"facts":[…]}, {"preferences":[…]} or {"topics":[…]} citing the line numbers it used,
+ * which become the candidates' sources. Whatever goes wrong (no answer, HTTP error, a reply
+ * over the ceiling, content that is not the asked JSON) is logged at warn level and the
+ * built-in rules answer instead, so extraction never stops because a provider is down.
+ *
+ * libcurl is optional: without AM_HAVE_CURL this file only provides a constructor that
+ * returns AM_EUNAVAIL. Build with -DAM_HAVE_CURL and link -lcurl to enable it.
+ */
+#include "extract/text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef AM_HAVE_CURL
+
+int am_extractor_openai(const struct am_llm_config *cfg, struct am_extractor **out)
+{
+    (void)cfg;
+    if (out)
+        *out = NULL;
+    return AM_EUNAVAIL;
+}
+
+#else
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "util/log.h"
+
+#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_MAX_REPLY (1u << 20)
+#define MAX_TRANSCRIPT (256u * 1024u)   /* older turns are left out beyond this */
+#define MAX_ITEMS 200
+
+struct llm {
+    char *url;           /* base_url + "/chat/completions" */
+    char *auth;          /* "Authorization: Bearer …" or NULL */
+    char *model;
+    long timeout_ms;
+    size_t max_reply;
+    struct am_extractor *fallback;
+};
+
+static const char *const system_prompt =
+    "You extract long-term memory from a conversation for an AI agent. Read the numbered "
+    "transcript and answer with one JSON object only, no prose. Cite transcript line numbers "
+    "in \"turns\". Write about people in the third person by name (or \"The user\" / \"The "
+    "assistant\" when unnamed) and turn relative dates into absolute dates using the date on "
+    "each line.";
+
+static const char *const task_facts =
+    "TASK: facts\nReturn {\"facts\":[{\"text\":string,\"turns\":[int],\"key\":string|null,"
+    "\"topic\":string}]}. Each text is one self-contained fact: identities, events, plans, "
+    "decisions, completed steps, configurations, quantities and identifiers. Skip greetings, "
+    "questions and small talk. key names the subject and attribute when the fact holds a "
+    "value that may change later (\"prod-cluster node count\"), else null.";
+
+static const char *const task_prefs =
+    "TASK: preferences\nReturn {\"preferences\":[{\"context\":string,\"preference\":string,"
+    "\"categories\":[string],\"turns\":[int],\"key\":string|null}]}. Only stable likes, "
+    "dislikes, standing rules and choices stated by the USER, not requests or one-off "
+    "instructions. preference is a short statement (\"Prefers a single workgroup\"); context "
+    "is the sentence it comes from; key names what the preference is about.";
+
+#define TASK_SUMMARY_FMT                                                                    \
+    "TASK: summary\nReturn {\"topics\":[{\"name\":string,\"text\":string,\"turns\":[int]}]}: " \
+    "the conversation summarised by subject, each text a few sentences, all texts together " \
+    "under %zu characters."
+
+/* ---- HTTP ----------------------------------------------------------------------------------- */
+
+struct reply {
+    struct am_xbuf b;
+    bool too_big;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct reply *r = userdata;
+    size_t n = size * nmemb;
+    if (am_xbuf_add(&r->b, ptr, n)) {
+        r->too_big = true;
+        return 0;   /* makes curl fail with CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+/* POST body; on success *out is the reply body (caller frees). */
+static int http_post(struct llm *l, const char *body, size_t body_len, char **out)
+{
+    struct reply r;
+    struct curl_slist *hdr = NULL;
+    CURL *c = NULL;
+    long status = 0;
+    int rc = AM_EUNAVAIL;
+
+    *out = NULL;
+    am_xbuf_init(&r.b, l->max_reply);
+    r.too_big = false;
+    c = curl_easy_init();
+    if (!c)
+        goto out;
+    hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    if (hdr && l->auth)
+        hdr = curl_slist_append(hdr, l->auth);
+    if (!hdr) {
+        rc = AM_ENOMEM;
+        goto out;
+    }
+    curl_easy_setopt(c, CURLOPT_URL, l->url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, l->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    CURLcode cc = curl_easy_perform(c);
+    if (cc != CURLE_OK) {
+        am_log(AM_LOG_WARN, "extract", "llm request failed: %s%s", curl_easy_strerror(cc),
+               r.too_big ? " (reply over the ceiling)" : "");
+        goto out;
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200) {
+        am_log(AM_LOG_WARN, "extract", "llm request failed: HTTP %ld", status);
+        goto out;
+    }
+    *out = am_xbuf_take(&r.b);
+    rc = *out ? AM_OK : AM_ENOMEM;
+out:
+    am_xbuf_free(&r.b);
+    curl_slist_free_all(hdr);
+    if (c)
+        curl_easy_cleanup(c);
+    return rc;
+}
+
+/* ---- prompts ---------------------------------------------------------------------------------- */
+
+static const char *role_name(int role)
+{
+    return role == AM_ROLE_USER ? "USER" : role == AM_ROLE_ASSISTANT ? "ASSISTANT" : "OTHER";
+}
+
+static int transcript(const struct am_turn *t, size_t n, struct am_xbuf *b)
+{
+    size_t start = n, total = 0;
+    while (start > 0 && total < MAX_TRANSCRIPT) {
+        start--;
+        total += (t[start].text ? strlen(t[start].text) : 0) + 64;
+    }
+    if (total > MAX_TRANSCRIPT && start < n)
+        start++;
+    int rc = AM_OK;
+    for (size_t i = start; i < n && !rc; i++) {
+        if (!t[i].text || (t[i].role != AM_ROLE_USER && t[i].role != AM_ROLE_ASSISTANT))
+            continue;
+        char day[16] = "unknown";
+        if (t[i].ts_ms > 0)
+            am_date_format(t[i].ts_ms, day, sizeof day);
+        rc = am_xbuf_addf(b, "[%zu] %.80s (%s, %s): ", i,
+                          t[i].speaker ? t[i].speaker : role_name(t[i].role), role_name(t[i].role),
+                          day);
+        if (!rc)
+            rc = am_xbuf_adds(b, t[i].text);
+        if (!rc)
+            rc = am_xbuf_addc(b, '\n');
+    }
+    return rc;
+}
+
+/* The request body, built by hand so that any UTF-8 problem in a turn is repaired. */
+static int request_body(struct llm *l, const char *task, const struct am_turn *t, size_t n,
+                        struct am_xbuf *body)
+{
+    struct am_xbuf user;
+    int rc;
+    am_xbuf_init(&user, MAX_TRANSCRIPT + 8192);
+    rc = am_xbuf_adds(&user, task);
+    if (!rc)
+        rc = am_xbuf_adds(&user, "\n\nTRANSCRIPT\n");
+    if (!rc)
+        rc = transcript(t, n, &user);
+    if (!rc)
+        rc = am_xbuf_adds(body, "{\"model\":");
+    if (!rc)
+        rc = am_xbuf_add_json(body, l->model, strlen(l->model));
+    if (!rc)
+        rc = am_xbuf_adds(body, ",\"temperature\":0,\"response_format\":{\"type\":"
+                                "\"json_object\"},\"messages\":[{\"role\":\"system\","
+                                "\"content\":");
+    if (!rc)
+        rc = am_xbuf_add_json(body, system_prompt, strlen(system_prompt));
+    if (!rc)
+        rc = am_xbuf_adds(body, "},{\"role\":\"user\",\"content\":");
+    if (!rc)
+        rc = am_xbuf_add_json(body, user.p, user.len);
+    if (!rc)
+        rc = am_xbuf_adds(body, "}]}");
+    am_xbuf_free(&user);
+    return rc;
+}
+
+/* Ask; on success *out is the parsed JSON object the model returned (caller decrefs). */
+static int ask(struct llm *l, const char *task, const struct am_turn *t, size_t n, json_t **out)
+{
+    struct am_xbuf body;
+    char *reply = NULL;
+    json_t *root = NULL, *content = NULL;
+    json_error_t err;
+    int rc;
+
+    *out = NULL;
+    am_xbuf_init(&body, MAX_TRANSCRIPT + 65536);
+    rc = request_body(l, task, t, n, &body);
+    if (rc)
+        goto out;
+    rc = http_post(l, body.p, body.len, &reply);
+    if (rc)
+        goto out;
+    rc = AM_EUNAVAIL;
+    root = json_loads(reply, 0, &err);
+    const char *text = json_string_value(json_object_get(
+        json_object_get(json_array_get(json_object_get(root, "choices"), 0), "message"),
+        "content"));
+    if (!text) {
+        am_log(AM_LOG_WARN, "extract", "llm reply has no choices[0].message.content");
+        goto out;
+    }
+    content = json_loads(text, 0, &err);
+    if (!json_is_object(content)) {
+        am_log(AM_LOG_WARN, "extract", "llm content is not a JSON object: %s", err.text);
+        goto out;
+    }
+    *out = content;
+    content = NULL;
+    rc = AM_OK;
+out:
+    json_decref(content);
+    json_decref(root);
+    free(reply);
+    am_xbuf_free(&body);
+    return rc;
+}
+
+/* ---- replies to candidates ------------------------------------------------------------------- */
+
+/* Valid cited turn indexes of item; ts of the latest. Falls back to the last turn. */
+static size_t cited(json_t *item, const struct am_turn *t, size_t n, size_t *idx, size_t cap,
+                    int64_t *ts)
+{
+    size_t k = 0, i;
+    json_t *v;
+    json_array_foreach(json_object_get(item, "turns"), i, v) {
+        json_int_t x = json_integer_value(v);
+        if (json_is_integer(v) && x >= 0 && (size_t)x < n && k < cap)
+            idx[k++] = (size_t)x;
+    }
+    if (k == 0 && n > 0)
+        idx[k++] = n - 1;
+    *ts = 0;
+    for (size_t m = 0; m < k; m++)
+        if (t[idx[m]].ts_ms > *ts)
+            *ts = t[idx[m]].ts_ms;
+    return k;
+}
+
+static char *dup_str(const char *s)
+{
+    return s ? am_xstrndup(s, strlen(s)) : NULL;
+}
+
+static int push_item(struct am_candidates *out, int kind, char *text, const char *topic,
+                     const char *key, int64_t ts, const struct am_turn *t, const size_t *idx,
+                     size_t k)
+{
+    char *tp = dup_str(topic && *topic ? topic : "general");
+    char *ky = key && *key ? dup_str(key) : NULL;
+    if (key && *key && !ky) {
+        free(text);
+        free(tp);
+        return AM_ENOMEM;
+    }
+    return am_candidates_push(out, kind, text, tp, ky, ts, am_sources_json(t, idx, k));
+}
+
+static int facts_from(json_t *obj, const struct am_turn *t, size_t n, struct am_candidates *out)
+{
+    size_t i;
+    json_t *item;
+    int rc = AM_OK;
+    json_array_foreach(json_object_get(obj, "facts"), i, item) {
+        const char *text = json_string_value(json_object_get(item, "text"));
+        if (i >= MAX_ITEMS || rc)
+            break;
+        if (!text || !*text || strlen(text) > AM_EXTRACT_MAX_TEXT)
+            continue;
+        size_t idx[32];
+        int64_t ts;
+        size_t k = cited(item, t, n, idx, 32, &ts);
+        rc = push_item(out, AM_CAND_FACT, dup_str(text),
+                       json_string_value(json_object_get(item, "topic")),
+                       json_string_value(json_object_get(item, "key")), ts, t, idx, k);
+    }
+    return rc;
+}
+
+static int prefs_from(json_t *obj, const struct am_turn *t, size_t n, struct am_candidates *out)
+{
+    size_t i;
+    json_t *item;
+    int rc = AM_OK;
+    json_array_foreach(json_object_get(obj, "preferences"), i, item) {
+        const char *pref = json_string_value(json_object_get(item, "preference"));
+        const char *ctx = json_string_value(json_object_get(item, "context"));
+        json_t *cats = json_object_get(item, "categories");
+        if (i >= MAX_ITEMS || rc)
+            break;
+        if (!pref || !*pref)
+            continue;
+        struct am_xbuf b;
+        am_xbuf_init(&b, AM_EXTRACT_MAX_TEXT);
+        rc = am_xbuf_adds(&b, "{\"context\":");
+        if (!rc)
+            rc = am_xbuf_add_json(&b, ctx ? ctx : "", ctx ? strlen(ctx) : 0);
+        if (!rc)
+            rc = am_xbuf_adds(&b, ",\"preference\":");
+        if (!rc)
+            rc = am_xbuf_add_json(&b, pref, strlen(pref));
+        if (!rc)
+            rc = am_xbuf_adds(&b, ",\"categories\":[");
+        size_t m, n_cats = 0;
+        json_t *c;
+        const char *first = NULL;
+        json_array_foreach(cats, m, c) {
+            const char *cs = json_string_value(c);
+            if (!cs || rc || n_cats >= 8)
+                continue;
+            if (n_cats++)
+                rc = am_xbuf_addc(&b, ',');
+            if (!rc)
+                rc = am_xbuf_add_json(&b, cs, strlen(cs));
+            if (!first)
+                first = cs;
+        }
+        if (!rc && !n_cats)
+            rc = am_xbuf_adds(&b, "\"general\"");
+        if (!rc)
+            rc = am_xbuf_adds(&b, "]}");
+        if (rc) {
+            if (rc == AM_EINVAL)
+                rc = AM_OK;   /* an item over the record limit is dropped */
+            am_xbuf_free(&b);
+            continue;
+        }
+        size_t idx[32];
+        int64_t ts;
+        size_t k = cited(item, t, n, idx, 32, &ts);
+        rc = push_item(out, AM_CAND_PREFERENCE, am_xbuf_take(&b), first,
+                       json_string_value(json_object_get(item, "key")), ts, t, idx, k);
+    }
+    return rc;
+}
+
+static int summary_from(json_t *obj, const struct am_turn *t, size_t n, size_t max_chars,
+                        struct am_candidates *out)
+{
+    struct am_xbuf b;
+    size_t i, idx[128], k = 0;
+    int64_t ts = 0;
+    json_t *item;
+    const char *first = NULL;
+    int rc = AM_OK;
+
+    am_xbuf_init(&b, max_chars);
+    json_array_foreach(json_object_get(obj, "topics"), i, item) {
+        const char *name = json_string_value(json_object_get(item, "name"));
+        const char *text = json_string_value(json_object_get(item, "text"));
+        if (!name || !text)
+            continue;
+        /* a topic that does not fit is left out; the buffer is rebuilt on failure */
+        struct am_xbuf one;
+        am_xbuf_init(&one, max_chars);
+        int r1 = am_xbuf_adds(&one, b.len ? "\n<topic name=\"" : "<topic name=\"");
+        if (!r1)
+            r1 = am_xbuf_add_xml(&one, name, strlen(name));
+        if (!r1)
+            r1 = am_xbuf_adds(&one, "\">");
+        if (!r1)
+            r1 = am_xbuf_add_xml(&one, text, strlen(text));
+        if (!r1)
+            r1 = am_xbuf_adds(&one, "</topic>");
+        if (!r1 && b.len + one.len <= max_chars) {
+            rc = am_xbuf_add(&b, one.p, one.len);
+            if (!first)
+                first = name;
+            int64_t t1;
+            k += cited(item, t, n, idx + k, 128 - k, &t1);
+            if (t1 > ts)
+                ts = t1;
+        }
+        am_xbuf_free(&one);
+        if (rc)
+            break;
+    }
+    if (!rc && b.len) {
+        size_t u = 0;
+        for (size_t m = 0; m < k; m++) {
+            bool dup = false;
+            for (size_t q = 0; q < u && !dup; q++)
+                dup = idx[q] == idx[m];
+            if (!dup)
+                idx[u++] = idx[m];
+        }
+        char *text = am_xbuf_take(&b);
+        rc = push_item(out, AM_CAND_SUMMARY, text, first, NULL, ts, t, idx, u);
+    }
+    am_xbuf_free(&b);
+    return rc;
+}
+
+/* ---- the extractor ---------------------------------------------------------------------------- */
+
+enum task { TASK_FACTS, TASK_PREFS, TASK_SUMMARY };
+
+static int run(struct am_extractor *x, enum task task, const struct am_turn *t, size_t n,
+               size_t max_chars, struct am_candidates *out)
+{
+    struct llm *l = x->priv;
+    json_t *obj = NULL;
+    char prompt[1024];
+    int rc;
+
+    if (!out || (n && !t))
+        return AM_EINVAL;
+    if (task == TASK_SUMMARY) {
+        if (max_chars == 0)
+            max_chars = AM_SUMMARY_DEFAULT_CHARS;
+        if (max_chars < AM_SUMMARY_MIN_CHARS)
+            return AM_EINVAL;
+        if (max_chars > AM_EXTRACT_MAX_TEXT)
+            max_chars = AM_EXTRACT_MAX_TEXT;
+    }
+    if (n == 0)
+        return AM_OK;
+    size_t first_new = out->n;
+    if (task == TASK_SUMMARY)
+        snprintf(prompt, sizeof prompt, TASK_SUMMARY_FMT, max_chars);
+    else
+        snprintf(prompt, sizeof prompt, "%s", task == TASK_FACTS ? task_facts : task_prefs);
+    rc = ask(l, prompt, t, n, &obj);
+    if (rc == AM_OK) {
+        rc = task == TASK_FACTS   ? facts_from(obj, t, n, out)
+             : task == TASK_PREFS ? prefs_from(obj, t, n, out)
+                                  : summary_from(obj, t, n, max_chars, out);
+        json_decref(obj);
+        if (rc)
+            am_candidates_truncate(out, first_new);
+        return rc;
+    }
+    if (rc == AM_ENOMEM)
+        return rc;
+    am_log(AM_LOG_WARN, "extract", "llm %s extraction unavailable, using builtin rules",
+           task == TASK_FACTS ? "fact" : task == TASK_PREFS ? "preference" : "summary");
+    struct am_extractor *f = l->fallback;
+    return task == TASK_FACTS   ? f->facts(f, t, n, out)
+           : task == TASK_PREFS ? f->preferences(f, t, n, out)
+                                : f->summary(f, t, n, max_chars, out);
+}
+
+static int llm_facts(struct am_extractor *x, const struct am_turn *t, size_t n,
+                     struct am_candidates *out)
+{
+    return run(x, TASK_FACTS, t, n, 0, out);
+}
+
+static int llm_preferences(struct am_extractor *x, const struct am_turn *t, size_t n,
+                           struct am_candidates *out)
+{
+    return run(x, TASK_PREFS, t, n, 0, out);
+}
+
+static int llm_summary(struct am_extractor *x, const struct am_turn *t, size_t n,
+                       size_t max_chars, struct am_candidates *out)
+{
+    return run(x, TASK_SUMMARY, t, n, max_chars, out);
+}
+
+static void llm_destroy(struct am_extractor *x)
+{
+    if (!x)
+        return;
+    struct llm *l = x->priv;
+    if (l) {
+        if (l->fallback)
+            l->fallback->destroy(l->fallback);
+        free(l->url);
+        free(l->auth);
+        free(l->model);
+        free(l);
+        curl_global_cleanup();   /* balances the init of am_extractor_openai */
+    }
+    free(x);
+}
+
+int am_extractor_openai(const struct am_llm_config *cfg, struct am_extractor **out)
+{
+    struct am_extractor *x = NULL;
+    struct llm *l = NULL;
+    int rc = AM_ENOMEM;
+
+    if (out)
+        *out = NULL;
+    if (!cfg || !out || !cfg->base_url || !*cfg->base_url || strlen(cfg->base_url) > 2000)
+        return AM_EINVAL;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return AM_EUNAVAIL;
+    x = calloc(1, sizeof *x);
+    l = calloc(1, sizeof *l);
+    if (!x || !l)
+        goto out;
+    x->priv = l;
+    size_t bl = strlen(cfg->base_url);
+    while (bl > 0 && cfg->base_url[bl - 1] == '/')
+        bl--;
+    l->url = malloc(bl + sizeof "/chat/completions");
+    if (!l->url)
+        goto out;
+    memcpy(l->url, cfg->base_url, bl);
+    memcpy(l->url + bl, "/chat/completions", sizeof "/chat/completions");
+    l->model = dup_str(cfg->model && *cfg->model ? cfg->model : "gpt-4o-mini");
+    if (!l->model)
+        goto out;
+    if (cfg->api_key && *cfg->api_key) {
+        size_t kl = strlen(cfg->api_key);
+        l->auth = malloc(kl + sizeof "Authorization: Bearer ");
+        if (!l->auth)
+            goto out;
+        snprintf(l->auth, kl + sizeof "Authorization: Bearer ", "Authorization: Bearer %s",
+                 cfg->api_key);
+    }
+    l->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
+    l->max_reply = cfg->max_reply ? cfg->max_reply : DEFAULT_MAX_REPLY;
+    rc = am_extractor_builtin(&l->fallback);
+    if (rc)
+        goto out;
+    x->name = "openai";
+    x->facts = llm_facts;
+    x->preferences = llm_preferences;
+    x->summary = llm_summary;
+    x->destroy = llm_destroy;
+    *out = x;
+    return AM_OK;
+out:
+    if (x && l) {
+        llm_destroy(x);   /* also cleans curl up */
+    } else {
+        free(x);
+        free(l);
+        curl_global_cleanup();
+    }
+    return rc;
+}
+
+#endif /* AM_HAVE_CURL */
