@@ -15,7 +15,7 @@ OPT      = -O2 -g
 endif
 
 PKGS    := sqlite3 jansson libmicrohttpd
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+CFLAGS  += -std=c11 -D_GNU_SOURCE -DAM_HAVE_CURL $(OPT) -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -fvisibility=hidden -fPIC -pthread -Iinclude -Isrc $(SANFLAGS)
 LDLIBS  += -lsqlite3 -ljansson -lcurl -lcrypto -lm -pthread
 LDFLAGS += $(SANFLAGS)

@@ -70,7 +70,9 @@ typedef struct am_db am_db;
 
 /* Flags for am_open. */
 #define AM_OPEN_READONLY  0x1u  /* refuse every write */
-#define AM_OPEN_NOPURGE   0x2u  /* do not start the background expiry purge (tests) */
+#define AM_OPEN_MANUAL    0x2u  /* start no background threads (expiry purge, extraction
+                                   worker); call am_purge_expired and am_extract_run yourself */
+#define AM_OPEN_NOPURGE   AM_OPEN_MANUAL  /* the former name */
 
 /**
  * Open (creating if needed) a store and migrate its schema to the current version.
@@ -149,8 +151,10 @@ AM_API void am_memories_free(am_memories *m);
 /**
  * Create a memory. Strategies get ids "<strategy name>-<10 alphanumerics>", a type and their
  * default namespace template when none is given.
- * @return AM_OK, AM_EINVAL, AM_ECONFLICT (name already exists; the message says so),
- *         AM_EQUOTA (too many strategies), AM_EIO.
+ * The same client_token replays the creation and returns the same memory.
+ * @return AM_OK, AM_EINVAL (also for a name that already exists: the message says "already
+ *         exists", as AgentCore's ValidationException does), AM_EQUOTA (too many
+ *         strategies), AM_EIO.
  */
 AM_API int am_memory_create(am_db *db, const am_memory_in *in, am_memories **out);
 
@@ -384,8 +388,9 @@ typedef struct am_record {
     const char *metadata_json; /* NULL when none */
     const char *actor_id;      /* provenance; NULL when unknown */
     const char *session_id;
-    const char *source_json;   /* JSON array of source event ids, or NULL */
+    const char *source_json;   /* JSON array of {eventId, messageIndex} it came from, or NULL */
     double score;              /* search results only: relevance in [0, 1] */
+    const char *superseded_by; /* the id of the record that replaced this one, or NULL */
 } am_record;
 
 typedef struct am_records {
@@ -422,9 +427,17 @@ typedef struct am_record_query {
     int top_k;                 /* search only: 0 means 10 */
     int max_results;
     const char *next_token;
+    bool include_superseded;   /* also records replaced by newer versions (list only) */
 } am_record_query;
 
-/** List records, newest first. */
+/**
+ * Every version of a record, oldest first: the records it superseded, itself, and those that
+ * superseded it. @return AM_OK, AM_EINVAL, AM_ENOTFOUND.
+ */
+AM_API int am_record_history(am_db *db, const char *memory_id, const char *record_id,
+                             am_records **out);
+
+/** List current records (not superseded ones unless asked), newest first. */
 AM_API int am_record_list(am_db *db, const am_record_query *q, am_records **out);
 
 /**
@@ -465,6 +478,18 @@ typedef struct am_job_query {
     int max_results;           /* 0: AM_DEFAULT_RESULTS; at most 50 */
     const char *next_token;
 } am_job_query;
+
+/**
+ * Run up to max_jobs pending extraction jobs now, in the calling thread: read the new events
+ * of a session, run the memory's strategies (built-in offline extractors by default),
+ * consolidate the candidates into records and retire the job, all records of a job in one
+ * transaction. Failures are retried with backoff and end as FAILED jobs.
+ * The background worker (started by am_open unless AM_OPEN_MANUAL) calls this.
+ * Summaries are made once a session has AGENTMEM_SUMMARY_TURNS turns (default 8) or
+ * AGENTMEM_SUMMARY_CHARS characters (default 3000), and refreshed as it grows.
+ * @param out_done  if not NULL, the number of jobs completed (succeeded or failed).
+ */
+AM_API int am_extract_run(am_db *db, int max_jobs, int *out_done);
 
 /** List extraction jobs, oldest first. */
 AM_API int am_job_list(am_db *db, const am_job_query *q, am_jobs **out);

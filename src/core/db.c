@@ -3,6 +3,8 @@
  */
 #include "core/db.h"
 
+#include "extract/extract.h"
+#include "search/embed.h"
 #include "store/store.h"
 #include "util/log.h"
 
@@ -137,6 +139,71 @@ static void *purge_main(void *arg)
     return NULL;
 }
 
+/* The extraction worker: runs jobs until none is due, then sleeps until kicked or 1 s. */
+static void *worker_main(void *arg)
+{
+    am_db *db = arg;
+    pthread_mutex_lock(&db->lock);
+    while (!db->stopping) {
+        pthread_mutex_unlock(&db->lock);
+        int done = 0;
+        if (am_extract_run(db, 32, &done) != AM_OK)
+            am_log(AM_LOG_WARN, "extract", "extraction worker: %s", am_errmsg(db));
+        pthread_mutex_lock(&db->lock);
+        if (done == 0 && !db->stopping && !db->kicked) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&db->work, &db->lock, &until);
+        }
+        db->kicked = false;
+    }
+    pthread_mutex_unlock(&db->lock);
+    return NULL;
+}
+
+void am_db_kick(am_db *db)
+{
+    if (!db->worker_started)
+        return;
+    pthread_mutex_lock(&db->lock);
+    db->kicked = true;
+    pthread_cond_signal(&db->work);
+    pthread_mutex_unlock(&db->lock);
+}
+
+/* Models: the built-in embedder and extractor, or an OpenAI-compatible endpoint when
+   AGENTMEM_LLM_URL / AGENTMEM_EMBED_URL are set. */
+static int open_models(am_db *db)
+{
+    const char *llm = getenv("AGENTMEM_LLM_URL");
+    const char *emb = getenv("AGENTMEM_EMBED_URL");
+    int rc;
+    if (llm && *llm) {
+        struct am_llm_config cfg = {.base_url = llm, .api_key = getenv("AGENTMEM_LLM_KEY"),
+                                    .model = getenv("AGENTMEM_LLM_MODEL")};
+        rc = am_extractor_openai(&cfg, &db->extractor);
+        if (rc)
+            return am_error(db, rc, "cannot use the LLM at %s for extraction", llm);
+        am_log(AM_LOG_INFO, "models", "extraction: %s at %s", db->extractor->name, llm);
+    } else if ((rc = am_extractor_builtin(&db->extractor))) {
+        return am_error(db, rc, "cannot create the built-in extractor");
+    }
+    if (emb && *emb) {
+        struct am_embed_openai_config cfg = {.base_url = emb,
+                                             .api_key = getenv("AGENTMEM_EMBED_KEY"),
+                                             .model = getenv("AGENTMEM_EMBED_MODEL")};
+        rc = am_embedder_openai(&cfg, &db->embedder);
+        if (rc)
+            return am_error(db, rc, "cannot use the embeddings endpoint at %s", emb);
+    } else if ((rc = am_embedder_builtin(&db->embedder))) {
+        return am_error(db, rc, "cannot create the built-in embedder");
+    }
+    am_log(AM_LOG_DEBUG, "models", "embeddings: %s (dim %d)", db->embedder->name,
+           db->embedder->dim);
+    return AM_OK;
+}
+
 int am_open(const char *uri, unsigned flags, am_db **out)
 {
     am_db *db = NULL;
@@ -152,23 +219,33 @@ int am_open(const char *uri, unsigned flags, am_db **out)
     db->flags = flags;
     pthread_mutex_init(&db->lock, NULL);
     pthread_cond_init(&db->wake, NULL);
+    pthread_cond_init(&db->work, NULL);
     snprintf(db->region, sizeof db->region, "%s",
              getenv("AGENTMEM_REGION") ? getenv("AGENTMEM_REGION") : "us-east-1");
     snprintf(db->account, sizeof db->account, "%s",
              getenv("AGENTMEM_ACCOUNT") ? getenv("AGENTMEM_ACCOUNT") : "123456789012");
+    rc = open_models(db);
+    if (rc)
+        goto out;
     rc = am_store_open(db, uri, flags, &db->ops, &db->st);
     if (rc)
         goto out;
-    if (!(flags & (AM_OPEN_NOPURGE | AM_OPEN_READONLY))) {
+    if (!(flags & (AM_OPEN_MANUAL | AM_OPEN_READONLY))) {
         if (pthread_create(&db->purge_thread, NULL, purge_main, db) == 0)
             db->purge_started = true;
+        if (pthread_create(&db->worker_thread, NULL, worker_main, db) == 0)
+            db->worker_started = true;
     }
     *out = db;
     db = NULL;
 out:
     if (db) {
+        if (db->extractor)
+            db->extractor->destroy(db->extractor);
+        am_embedder_destroy(&db->embedder);
         pthread_mutex_destroy(&db->lock);
         pthread_cond_destroy(&db->wake);
+        pthread_cond_destroy(&db->work);
         free(db);
     }
     return rc;
@@ -181,12 +258,19 @@ void am_close(am_db *db)
     pthread_mutex_lock(&db->lock);
     db->stopping = true;
     pthread_cond_broadcast(&db->wake);
+    pthread_cond_broadcast(&db->work);
     pthread_mutex_unlock(&db->lock);
     if (db->purge_started)
         pthread_join(db->purge_thread, NULL);
+    if (db->worker_started)
+        pthread_join(db->worker_thread, NULL);
     if (db->ops)
         db->ops->close(db->st);
+    if (db->extractor)
+        db->extractor->destroy(db->extractor);
+    am_embedder_destroy(&db->embedder);
     pthread_mutex_destroy(&db->lock);
     pthread_cond_destroy(&db->wake);
+    pthread_cond_destroy(&db->work);
     free(db);
 }

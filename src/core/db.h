@@ -16,6 +16,8 @@
 
 struct am_store;
 struct am_store_ops;
+struct am_embedder;
+struct am_extractor;
 
 struct am_db {
     const struct am_store_ops *ops;
@@ -23,12 +25,16 @@ struct am_db {
     unsigned flags;
     char region[32];
     char account[16];
-    /* background expiry purge */
-    pthread_t purge_thread;
-    bool purge_started;
+    struct am_embedder *embedder;   /* vectors for records (built-in unless configured) */
+    struct am_extractor *extractor; /* long-term memory extraction */
+    /* background threads: expiry purge, extraction worker */
+    pthread_t purge_thread, worker_thread;
+    bool purge_started, worker_started;
     bool stopping;
+    bool kicked;
     pthread_mutex_t lock;
-    pthread_cond_t wake;
+    pthread_cond_t wake;            /* stop: wakes every background thread */
+    pthread_cond_t work;            /* new events: wakes the extraction worker */
 };
 
 int am_error(am_db *db, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -46,5 +52,8 @@ struct am_errstate {
 };
 void am_error_save(struct am_errstate *s);
 void am_error_restore(const struct am_errstate *s);
+
+/* Wake the extraction worker (after an event was stored). */
+void am_db_kick(am_db *db);
 
 #endif

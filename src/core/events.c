@@ -302,6 +302,8 @@ int am_event_create(am_db *db, const am_event_in *in, am_events **out)
         .created_ms = am_now_ms(),
     };
     rc = db->ops->event_insert(db, db->st, &row, out);
+    if (!rc && !in->skip_extraction)
+        am_db_kick(db);
 out:
     free(payload_json);
     free(metadata_json);

@@ -26,7 +26,7 @@ int am_job_list(am_db *db, const am_job_query *q, am_jobs **out)
     if ((rc = am_check_max_results(db, &max, 50)))
         return rc;
     if (q->status && strcmp(q->status, "FAILED") && strcmp(q->status, "PENDING") &&
-        strcmp(q->status, "RUNNING"))
+        strcmp(q->status, "RUNNING") && strcmp(q->status, "RETRYING"))
         return am_error_field(db, AM_EINVAL, "filter.status",
                               "1 validation error detected: Value '%s' at 'filter.status' "
                               "failed to satisfy constraint: Member must satisfy enum value "

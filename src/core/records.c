@@ -260,3 +260,15 @@ int am_record_search(am_db *db, const am_record_query *q, am_records **out)
     *out = all;
     return AM_OK;
 }
+
+int am_record_history(am_db *db, const char *memory_id, const char *record_id,
+                      am_records **out)
+{
+    int rc;
+    *out = NULL;
+    am_error_clear();
+    if ((rc = am_check_memory_id(db, "memoryId", memory_id)) ||
+        (rc = am_check_record_id(db, "memoryRecordId", record_id)))
+        return rc;
+    return db->ops->record_history(db, db->st, am_memory_id_of(memory_id), record_id, out);
+}

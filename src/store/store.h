@@ -60,6 +60,41 @@ struct am_record_row {
     const char *embed_model;
 };
 
+/* A claimed extraction job: the session's events with from_seq <= seq <= to_seq. */
+struct am_job_row {
+    char memory_id[128];
+    char job_id[48];
+    char actor_id[256];
+    char session_id[128];
+    int64_t from_seq, to_seq;
+    int attempts;
+};
+
+/* A candidate record from extraction, ready to consolidate and store. */
+struct am_cand_row {
+    int kind;                    /* enum am_cand_kind (src/extract/extract.h) */
+    const char *text, *key, *namespace_, *strategy_id, *sources_json;
+    int64_t ts_ms;
+    const float *embedding;
+    int dim;
+    const char *embed_model;
+};
+
+/* Consolidation: given the current records of the candidate's namespace (and strategy),
+   return AM_CONSOLIDATE_ADD, _SKIP or _SUPERSEDE (with *out_index). */
+typedef int (*am_decide_fn)(void *arg, const struct am_cand_row *c, const char *const *texts,
+                            const char *const *keys, size_t n, size_t *out_index);
+
+/* The vectors of the current records in a query's scope, for exact scoring. */
+struct am_vec_set {
+    size_t n;
+    int dim;
+    char **ids;                  /* record ids */
+    int64_t *ts;                 /* record timestamps */
+    float *vecs;                 /* n * dim, contiguous */
+};
+void am_vec_set_free(struct am_vec_set *v);
+
 /* Page cursors, decoded from the opaque tokens by the core. */
 struct am_cursor {
     bool set;
@@ -137,6 +172,25 @@ struct am_store_ops {
                     int64_t offset, am_jobs **out, bool *out_more);
     int (*job_start)(am_db *db, struct am_store *st, const char *memory_id,
                      const char *job_id);
+
+    /* extraction pipeline */
+    int (*job_claim)(am_db *db, struct am_store *st, int64_t now_ms, int64_t lease_ms,
+                     struct am_job_row *out, bool *out_found);
+    /* the job's events (whole_session: the session's last `limit` events), oldest first */
+    int (*job_events)(am_db *db, struct am_store *st, const struct am_job_row *job,
+                      bool whole_session, int limit, am_events **out);
+    /* consolidate and store the candidates, then retire the job: one transaction */
+    int (*job_complete)(am_db *db, struct am_store *st, const struct am_job_row *job,
+                        const struct am_cand_row *c, size_t n, am_decide_fn decide, void *arg,
+                        int *out_added, int *out_superseded);
+    /* record a failure: retry at retry_at_ms, or FAILED for good when it is 0 */
+    int (*job_fail)(am_db *db, struct am_store *st, const struct am_job_row *job,
+                    const char *reason, int64_t retry_at_ms);
+
+    int (*record_history)(am_db *db, struct am_store *st, const char *memory_id,
+                          const char *record_id, am_records **out);
+    int (*record_vectors)(am_db *db, struct am_store *st, const am_record_query *q,
+                          const char *model, struct am_vec_set *out);
 };
 
 /* Open the backend that the uri names; fills the ops table and the store. */

@@ -32,4 +32,10 @@ const struct am_store_ops am_store_sqlite = {
     .record_search = am_sqlite_record_search,
     .job_list = am_sqlite_job_list,
     .job_start = am_sqlite_job_start,
+    .job_claim = am_sqlite_job_claim,
+    .job_events = am_sqlite_job_events,
+    .job_complete = am_sqlite_job_complete,
+    .job_fail = am_sqlite_job_fail,
+    .record_history = am_sqlite_record_history,
+    .record_vectors = am_sqlite_record_vectors,
 };

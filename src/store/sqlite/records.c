@@ -10,10 +10,12 @@
 #include "core/result.h"
 #include "core/validate.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define RECORD_COLS "r.record_id, r.text, r.namespace, r.strategy_id, r.created_ms, " \
-                    "r.updated_ms, r.metadata, r.actor_id, r.session_id, r.source, r.rowid"
+                    "r.updated_ms, r.metadata, r.actor_id, r.session_id, r.source, r.rowid, " \
+                    "r.superseded_by"
 
 #define SCOPE_SQL                                                                 \
     " r.memory_id = ?1"                                                           \
@@ -21,7 +23,8 @@
     "      OR substr(r.namespace, 1, length(rtrim(?2, '/')) + 1) = rtrim(?2, '/') || '/')" \
     " AND (?3 IS NULL OR r.strategy_id = ?3)"                                     \
     " AND (?4 IS NULL OR r.actor_id = ?4)"                                        \
-    " AND (?5 IS NULL OR r.session_id = ?5)"
+    " AND (?5 IS NULL OR r.session_id = ?5)"                                      \
+    " AND (?10 OR r.superseded_by IS NULL)"
 
 static int row_to_record(am_db *db, struct am_arena *a, sqlite3_stmt *s, am_record *r)
 {
@@ -35,6 +38,7 @@ static int row_to_record(am_db *db, struct am_arena *a, sqlite3_stmt *s, am_reco
     r->actor_id = am_sqlite_col_dup(a, s, 7);
     r->session_id = am_sqlite_col_dup(a, s, 8);
     r->source_json = am_sqlite_col_dup(a, s, 9);
+    r->superseded_by = am_sqlite_col_dup(a, s, 11);
     if (!r->record_id || !r->text || !r->namespace_ || !r->strategy_id)
         return am_error(db, AM_ENOMEM, "out of memory");
     return AM_OK;
@@ -47,6 +51,7 @@ static void bind_scope(sqlite3_stmt *s, const am_record_query *q)
     am_sqlite_bind_text(s, 3, q->strategy_id);
     am_sqlite_bind_text(s, 4, q->actor_id);
     am_sqlite_bind_text(s, 5, q->session_id);
+    sqlite3_bind_int(s, 10, q->include_superseded ? 1 : 0);
 }
 
 struct rec_ctx {
@@ -65,8 +70,8 @@ static int insert_fn(am_db *db, struct am_conn *c, void *arg)
 {
     static const char sql[] =
         "INSERT INTO records (memory_id, record_id, text, namespace, strategy_id, created_ms, "
-        "updated_ms, metadata, actor_id, session_id, source, embedding, embed_model) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        "updated_ms, metadata, actor_id, session_id, source, embedding, embed_model, lineage) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?2)";
     struct rec_ctx *x = arg;
     const struct am_record_row *row = x->row;
     const am_record_in *in = row->in;
@@ -222,6 +227,8 @@ int am_sqlite_record_delete(am_db *db, struct am_store *st, const char *memory_i
     return am_sqlite_write(db, st, delete_fn, &x);
 }
 
+/* Map a record row for the history and vector readers (RECORD_COLS, scope-free). */
+static int history_fn(am_db *db, struct am_conn *c, void *arg);
 static int collect(am_db *db, struct am_conn *c, sqlite3_stmt *s, struct rec_ctx *x,
                    bool scored)
 {
@@ -236,7 +243,7 @@ static int collect(am_db *db, struct am_conn *c, sqlite3_stmt *s, struct rec_ctx
         am_record *e = &r->items[r->n++];
         rc = row_to_record(db, am_result_arena(r->priv), s, e);
         if (scored)
-            e->score = sqlite3_column_double(s, 11);
+            e->score = sqlite3_column_double(s, 12);
         if (x->last_ts) {
             *x->last_ts = e->created_ms;
             *x->last_rowid = sqlite3_column_int64(s, 10);
@@ -315,4 +322,119 @@ int am_sqlite_record_search(am_db *db, struct am_store *st, const am_record_quer
     struct rec_ctx x = {.q = q, .fts = fts_expr, .limit = limit, .out = out};
     *out = NULL;
     return am_sqlite_read(db, st, search_fn, &x);
+}
+
+static int history_fn(am_db *db, struct am_conn *c, void *arg)
+{
+    static const char sql[] =
+        "SELECT " RECORD_COLS " FROM records r WHERE r.memory_id = ?1 AND r.lineage = "
+        "(SELECT lineage FROM records WHERE memory_id = ?1 AND record_id = ?2) "
+        "ORDER BY r.created_ms, r.rowid";
+    struct rec_ctx *x = arg;
+    int64_t min_created;
+    int rc = am_sqlite_visible_since(db, c, x->memory_id, am_now_ms(), &min_created);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = am_sqlite_stmt(db, c, sql);
+    if (!s)
+        return AM_EIO;
+    sqlite3_bind_text(s, 1, x->memory_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, x->record_id, -1, SQLITE_STATIC);
+    rc = collect(db, c, s, x, false);
+    if (!rc && (*x->out)->n == 0) {
+        am_records_free(*x->out);
+        *x->out = NULL;
+        rc = am_error(db, AM_ENOTFOUND, "Memory record %s not found", x->record_id);
+    }
+    return rc;
+}
+
+int am_sqlite_record_history(am_db *db, struct am_store *st, const char *memory_id,
+                             const char *record_id, am_records **out)
+{
+    struct rec_ctx x = {.memory_id = memory_id, .record_id = record_id, .limit = 1000,
+                        .out = out};
+    *out = NULL;
+    return am_sqlite_read(db, st, history_fn, &x);
+}
+
+void am_vec_set_free(struct am_vec_set *v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n; i++)
+        free(v->ids[i]);
+    free(v->ids);
+    free(v->ts);
+    free(v->vecs);
+    memset(v, 0, sizeof *v);
+}
+
+struct vec_ctx {
+    const am_record_query *q;
+    const char *model;
+    struct am_vec_set *out;
+};
+
+static int vectors_fn(am_db *db, struct am_conn *c, void *arg)
+{
+    static const char sql[] =
+        "SELECT r.record_id, r.created_ms, r.embedding FROM records r WHERE" SCOPE_SQL
+        " AND r.embed_model = ?6";
+    struct vec_ctx *x = arg;
+    struct am_vec_set *v = x->out;
+    size_t cap = 0;
+    int rc = AM_OK, src;
+    sqlite3_stmt *s = am_sqlite_stmt(db, c, sql);
+    if (!s)
+        return AM_EIO;
+    bind_scope(s, x->q);
+    sqlite3_bind_int(s, 10, 0);
+    sqlite3_bind_text(s, 6, x->model, -1, SQLITE_STATIC);
+    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+        int bytes = sqlite3_column_bytes(s, 2);
+        if (v->dim == 0)
+            v->dim = bytes / (int)sizeof(float);
+        if (bytes != v->dim * (int)sizeof(float) || v->dim == 0)
+            continue;                         /* a vector of another shape: skip it */
+        if (v->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            char **ids = realloc(v->ids, cap * sizeof *ids);
+            if (ids)
+                v->ids = ids;
+            int64_t *ts = realloc(v->ts, cap * sizeof *ts);
+            if (ts)
+                v->ts = ts;
+            float *vecs = realloc(v->vecs, cap * (size_t)v->dim * sizeof *vecs);
+            if (vecs)
+                v->vecs = vecs;
+            if (!ids || !ts || !vecs) {
+                rc = am_error(db, AM_ENOMEM, "out of memory");
+                break;
+            }
+        }
+        v->ids[v->n] = strdup((const char *)sqlite3_column_text(s, 0));
+        if (!v->ids[v->n]) {
+            rc = am_error(db, AM_ENOMEM, "out of memory");
+            break;
+        }
+        v->ts[v->n] = sqlite3_column_int64(s, 1);
+        memcpy(v->vecs + v->n * (size_t)v->dim, sqlite3_column_blob(s, 2), (size_t)bytes);
+        v->n++;
+    }
+    sqlite3_reset(s);
+    if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
+        rc = am_sqlite_fail(db, c, src, "read vectors");
+    return rc;
+}
+
+int am_sqlite_record_vectors(am_db *db, struct am_store *st, const am_record_query *q,
+                             const char *model, struct am_vec_set *out)
+{
+    struct vec_ctx x = {q, model, out};
+    memset(out, 0, sizeof *out);
+    int rc = am_sqlite_read(db, st, vectors_fn, &x);
+    if (rc)
+        am_vec_set_free(out);
+    return rc;
 }

@@ -103,5 +103,18 @@ int am_sqlite_job_list(am_db *db, struct am_store *st, const am_job_query *q, in
                        int64_t offset, am_jobs **out, bool *out_more);
 int am_sqlite_job_start(am_db *db, struct am_store *st, const char *memory_id,
                         const char *job_id);
+int am_sqlite_job_claim(am_db *db, struct am_store *st, int64_t now_ms, int64_t lease_ms,
+                        struct am_job_row *out, bool *out_found);
+int am_sqlite_job_events(am_db *db, struct am_store *st, const struct am_job_row *job,
+                         bool whole_session, int limit, am_events **out);
+int am_sqlite_job_complete(am_db *db, struct am_store *st, const struct am_job_row *job,
+                           const struct am_cand_row *c, size_t n, am_decide_fn decide,
+                           void *arg, int *out_added, int *out_superseded);
+int am_sqlite_job_fail(am_db *db, struct am_store *st, const struct am_job_row *job,
+                       const char *reason, int64_t retry_at_ms);
+int am_sqlite_record_history(am_db *db, struct am_store *st, const char *memory_id,
+                             const char *record_id, am_records **out);
+int am_sqlite_record_vectors(am_db *db, struct am_store *st, const am_record_query *q,
+                             const char *model, struct am_vec_set *out);
 
 #endif

@@ -1,0 +1,336 @@
+/*
+ * extraction.c - the long-term memory pipeline: from a claimed job to consolidated records.
+ *
+ *   claim job (lease) → read its events → turns → for each strategy of the memory:
+ *   extract candidates → resolve the namespace → embed → consolidate and store + retire the
+ *   job in one transaction.
+ * A job that fails is retried after 2^attempts seconds and becomes FAILED after
+ * AM_EXTRACT_ATTEMPTS attempts; a worker that dies mid-job leaves a RUNNING job whose lease
+ * runs out, and the next worker takes it over. Records commit with the job's retirement, so
+ * a job is applied once even when it runs twice.
+ */
+#include "core/db.h"
+#include "core/validate.h"
+#include "extract/extract.h"
+#include "search/embed.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AM_EXTRACT_ATTEMPTS 3
+#define LEASE_MS 120000
+#define MAX_JOB_EVENTS 2000
+#define MAX_SUMMARY_EVENTS 400
+
+enum { USE_FACTS = 1, USE_PREFS, USE_SUMMARY };
+
+static long env_long(const char *name, long def)
+{
+    const char *v = getenv(name);
+    char *end;
+    long x = v ? strtol(v, &end, 10) : def;
+    return v && (*end || x <= 0) ? def : x;
+}
+
+/* What a strategy asks for, from its type (or its custom override's type). */
+static int strategy_use(json_t *s)
+{
+    const char *type = json_string_value(json_object_get(s, "type"));
+    if (type && strcmp(type, "CUSTOM") == 0)
+        type = json_string_value(json_object_get(json_object_get(s, "configuration"), "type"));
+    if (!type)
+        return 0;
+    if (!strncmp(type, "SEMANTIC", 8))
+        return USE_FACTS;
+    if (!strncmp(type, "USER_PREFERENCE", 15))
+        return USE_PREFS;
+    if (!strncmp(type, "SUMMAR", 6))
+        return USE_SUMMARY;
+    return 0;        /* EPISODIC and SELF_MANAGED are not extracted by agentmem yet */
+}
+
+/* Resolve a namespace template for a job: {actorId}, {sessionId}, {memoryStrategyId}. */
+static char *resolve_namespace(const char *tmpl, const struct am_job_row *job,
+                               const char *strategy_id)
+{
+    size_t cap = strlen(tmpl) + strlen(job->actor_id) * 4 + strlen(job->session_id) * 4 +
+                 strlen(strategy_id) * 4 + 64;
+    char *out = malloc(cap);
+    size_t o = 0;
+    if (!out)
+        return NULL;
+    for (const char *p = tmpl; *p && o + 1 < cap;) {
+        const char *val = NULL;
+        size_t skip = 0;
+        if (!strncmp(p, "{actorId}", 9))
+            val = job->actor_id, skip = 9;
+        else if (!strncmp(p, "{sessionId}", 11))
+            val = job->session_id, skip = 11;
+        else if (!strncmp(p, "{memoryStrategyId}", 18))
+            val = strategy_id, skip = 18;
+        else if (*p == '{' && strchr(p, '}'))     /* a variable we have no value for */
+            val = "default", skip = (size_t)(strchr(p, '}') - p) + 1;
+        if (val) {
+            o += (size_t)snprintf(out + o, cap - o, "%s", val);
+            p += skip;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Turns from the conversational payloads of USER and ASSISTANT messages. */
+static struct am_turn *build_turns(const am_events *ev, size_t *out_n, size_t *out_chars)
+{
+    size_t n = 0, chars = 0;
+    for (size_t i = 0; i < ev->n; i++)
+        n += ev->items[i].n_payload;
+    struct am_turn *t = calloc(n ? n : 1, sizeof *t);
+    if (!t)
+        return NULL;
+    n = 0;
+    for (size_t i = 0; i < ev->n; i++) {
+        const am_event *e = &ev->items[i];
+        for (size_t k = 0; k < e->n_payload; k++) {
+            const am_payload *p = &e->payload[k];
+            if (p->kind != AM_PAYLOAD_CONVERSATIONAL ||
+                (p->role != AM_ROLE_USER && p->role != AM_ROLE_ASSISTANT))
+                continue;
+            t[n] = (struct am_turn){.role = p->role, .text = p->text, .ts_ms = e->timestamp_ms,
+                                    .event_id = e->event_id, .index = (int)k};
+            chars += strlen(p->text);
+            n++;
+        }
+    }
+    *out_n = n;
+    *out_chars = chars;
+    return t;
+}
+
+struct pending {
+    struct am_cand_row *rows;
+    char **owned;             /* namespaces and summary keys */
+    float *vecs;
+    size_t n, cap, n_owned, owned_cap;
+};
+
+static int keep(struct pending *p, char *s)
+{
+    if (p->n_owned == p->owned_cap) {
+        size_t cap = p->owned_cap ? p->owned_cap * 2 : 16;
+        char **o = realloc(p->owned, cap * sizeof *o);
+        if (!o)
+            return AM_ENOMEM;
+        p->owned = o;
+        p->owned_cap = cap;
+    }
+    p->owned[p->n_owned++] = s;
+    return AM_OK;
+}
+
+static void pending_free(struct pending *p)
+{
+    for (size_t i = 0; i < p->n_owned; i++)
+        free(p->owned[i]);
+    free(p->owned);
+    free(p->rows);
+    free(p->vecs);
+}
+
+/* Add the candidates of one strategy, with their namespace and vectors. */
+static int add_candidates(am_db *db, struct pending *p, struct am_candidates *c,
+                          const char *ns, const char *strategy_id)
+{
+    int dim = db->embedder ? db->embedder->dim : 0;
+    if (p->n + c->n > p->cap) {
+        size_t cap = (p->n + c->n) * 2;
+        struct am_cand_row *r = realloc(p->rows, cap * sizeof *r);
+        if (!r)
+            return am_error(db, AM_ENOMEM, "out of memory");
+        p->rows = r;
+        if (dim) {
+            float *v = realloc(p->vecs, cap * (size_t)dim * sizeof *v);
+            if (!v)
+                return am_error(db, AM_ENOMEM, "out of memory");
+            p->vecs = v;
+        }
+        p->cap = cap;
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        struct am_candidate *k = &c->items[i];
+        struct am_cand_row *r = &p->rows[p->n];
+        *r = (struct am_cand_row){.kind = k->kind, .text = k->text, .key = k->key,
+                                  .namespace_ = ns, .strategy_id = strategy_id,
+                                  .sources_json = k->sources_json, .ts_ms = k->ts_ms};
+        if (dim) {
+            float *v = p->vecs + p->n * (size_t)dim;
+            if (db->embedder->embed(db->embedder, k->text, v) == AM_OK) {
+                r->embedding = v;
+                r->dim = dim;
+                r->embed_model = db->embedder->name;
+            }
+        }
+        p->n++;
+    }
+    return AM_OK;
+}
+
+static int decide(void *arg, const struct am_cand_row *c, const char *const *texts,
+                  const char *const *keys, size_t n, size_t *out_index)
+{
+    (void)arg;
+    if (c->kind == AM_CAND_SUMMARY) {
+        /* one summary per session: a new one replaces the last, unless it is the same */
+        for (size_t i = 0; i < n; i++)
+            if (keys[i] && c->key && strcmp(keys[i], c->key) == 0) {
+                *out_index = i;
+                return strcmp(texts[i], c->text) == 0 ? AM_CONSOLIDATE_SKIP
+                                                      : AM_CONSOLIDATE_SUPERSEDE;
+            }
+        return AM_CONSOLIDATE_ADD;
+    }
+    struct am_candidate cand = {.kind = c->kind, .text = (char *)c->text,
+                                .key = (char *)c->key, .ts_ms = c->ts_ms};
+    return am_consolidate_decide(&cand, texts, keys, n, out_index);
+}
+
+static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
+                       int *out_superseded)
+{
+    am_memories *mem = NULL;
+    am_events *ev = NULL, *whole = NULL;
+    struct am_turn *turns = NULL, *all_turns = NULL;
+    struct am_candidates cands[AM_MAX_STRATEGIES] = {{0}};
+    struct pending p = {0};
+    json_t *strategies = NULL, *s;
+    size_t n_turns = 0, chars = 0, idx, sum_n = 0, sum_chars = 0;
+    int rc;
+
+    rc = db->ops->memory_get(db, db->st, job->memory_id, NULL, &mem);
+    if (rc)
+        goto out;
+    strategies = json_loads(mem->items[0].strategies_json, 0, NULL);
+    rc = db->ops->job_events(db, db->st, job, false, MAX_JOB_EVENTS, &ev);
+    if (rc)
+        goto out;
+    turns = build_turns(ev, &n_turns, &chars);
+    if (!turns) {
+        rc = am_error(db, AM_ENOMEM, "out of memory");
+        goto out;
+    }
+    json_array_foreach(strategies, idx, s) {
+        if (idx >= AM_MAX_STRATEGIES)
+            break;
+        int use = strategy_use(s);
+        const char *sid = json_string_value(json_object_get(s, "strategyId"));
+        const char *tmpl = json_string_value(json_array_get(json_object_get(s,
+                                                            "namespaceTemplates"), 0));
+        if (!use || !sid || !tmpl || n_turns == 0)
+            continue;
+        struct am_extractor *x = db->extractor;
+        if (use == USE_FACTS) {
+            rc = x->facts(x, turns, n_turns, &cands[idx]);
+        } else if (use == USE_PREFS) {
+            rc = x->preferences(x, turns, n_turns, &cands[idx]);
+        } else {
+            /* summaries cover the whole session once it is long enough */
+            size_t n_all = 0, all_chars = 0;
+            if (!whole) {
+                rc = db->ops->job_events(db, db->st, job, true, MAX_SUMMARY_EVENTS, &whole);
+                if (rc)
+                    goto out;
+                free(all_turns);
+                all_turns = build_turns(whole, &n_all, &all_chars);
+                if (!all_turns) {
+                    rc = am_error(db, AM_ENOMEM, "out of memory");
+                    goto out;
+                }
+                sum_n = n_all;
+                sum_chars = all_chars;
+            }
+            n_all = sum_n;
+            all_chars = sum_chars;
+            if ((long)n_all < env_long("AGENTMEM_SUMMARY_TURNS", 8) &&
+                (long)all_chars < env_long("AGENTMEM_SUMMARY_CHARS", 3000))
+                continue;
+            rc = x->summary(x, all_turns, n_all, 0, &cands[idx]);
+            for (size_t i = 0; !rc && i < cands[idx].n; i++) {
+                char key[300];
+                snprintf(key, sizeof key, "summary:%s", job->session_id);
+                free(cands[idx].items[i].key);
+                cands[idx].items[i].key = strdup(key);
+            }
+        }
+        if (rc) {
+            rc = am_error(db, rc, "extraction (%s) failed for session %s", x->name,
+                          job->session_id);
+            goto out;
+        }
+        char *ns = resolve_namespace(tmpl, job, sid);
+        if (!ns || keep(&p, ns)) {
+            free(ns);
+            rc = am_error(db, AM_ENOMEM, "out of memory");
+            goto out;
+        }
+        if ((rc = am_check_namespace(db, "namespace", ns)))
+            goto out;
+        if ((rc = add_candidates(db, &p, &cands[idx], ns, sid)))
+            goto out;
+    }
+    rc = db->ops->job_complete(db, db->st, job, p.rows, p.n, decide, NULL, out_added,
+                               out_superseded);
+out:
+    for (size_t i = 0; i < AM_MAX_STRATEGIES; i++)
+        am_candidates_free(&cands[i]);
+    pending_free(&p);
+    free(turns);
+    free(all_turns);
+    json_decref(strategies);
+    am_events_free(ev);
+    am_events_free(whole);
+    am_memories_free(mem);
+    return rc;
+}
+
+int am_extract_run(am_db *db, int max_jobs, int *out_done)
+{
+    int done = 0, rc = AM_OK;
+
+    am_error_clear();
+    for (int i = 0; i < max_jobs; i++) {
+        struct am_job_row job;
+        bool found = false;
+        rc = db->ops->job_claim(db, db->st, am_now_ms(), LEASE_MS, &job, &found);
+        if (rc || !found)
+            break;
+        int added = 0, superseded = 0;
+        rc = process_job(db, &job, &added, &superseded);
+        if (rc == AM_ENOTFOUND) {        /* the memory went away: nothing left to do */
+            rc = AM_OK;
+        } else if (rc) {
+            char reason[600];
+            snprintf(reason, sizeof reason, "%s: %s", am_strerror(rc), am_errmsg(db));
+            int64_t retry = job.attempts >= AM_EXTRACT_ATTEMPTS
+                                ? 0
+                                : am_now_ms() + (1000LL << job.attempts);
+            am_log(AM_LOG_WARN, "extract", "job %s attempt %d failed%s: %s", job.job_id,
+                   job.attempts, retry ? ", will retry" : ", giving up", reason);
+            rc = db->ops->job_fail(db, db->st, &job, reason, retry);
+            if (rc)
+                break;
+        } else {
+            am_log(AM_LOG_DEBUG, "extract", "job %s: %d records added, %d superseded",
+                   job.job_id, added, superseded);
+        }
+        done++;
+    }
+    if (out_done)
+        *out_done = done;
+    return rc;
+}

@@ -1,0 +1,295 @@
+/*
+ * test_extraction.c - the long-term memory pipeline (src/core/extraction.c and the job
+ * queue in src/store/sqlite/jobs.c): jobs from events, strategies to records in their
+ * namespaces, consolidation with supersession and history, summaries past a threshold,
+ * retries and FAILED jobs.
+ */
+#include "helpers.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static const int64_t T0 = 1767225600000;
+
+static const char *STRATEGIES =
+    "[{\"summaryMemoryStrategy\":{\"name\":\"Summary\","
+    "\"namespaceTemplates\":[\"/summaries/{actorId}/{sessionId}\"]}},"
+    "{\"userPreferenceMemoryStrategy\":{\"name\":\"Prefs\","
+    "\"namespaceTemplates\":[\"/preferences/{actorId}\"]}},"
+    "{\"semanticMemoryStrategy\":{\"name\":\"Facts\","
+    "\"namespaceTemplates\":[\"/facts/{actorId}\"]}}]";
+
+static void make_memory(am_db *db, const char *strategies, char mem[128])
+{
+    am_memory_in in = {.name = "LTM", .event_expiry_days = 0, .strategies_json = strategies};
+    am_memories *m = NULL;
+    ASSERT_OK(am_memory_create(db, &in, &m));
+    snprintf(mem, 128, "%s", m->items[0].id);
+    am_memories_free(m);
+}
+
+static void turn(am_db *db, const char *mem, const char *actor, const char *session, int64_t ts,
+                 int role, const char *text)
+{
+    am_payload p = {.kind = AM_PAYLOAD_CONVERSATIONAL, .role = role, .text = text};
+    am_event_in in = {.memory_id = mem, .actor_id = actor, .session_id = session,
+                      .timestamp_ms = ts, .payload = &p, .n_payload = 1};
+    ASSERT_OK(am_event_create(db, &in, NULL));
+}
+
+static int run_all(am_db *db)
+{
+    int total = 0, done = 0;
+    do {
+        ASSERT_OK(am_extract_run(db, 100, &done));
+        total += done;
+    } while (done > 0);
+    return total;
+}
+
+static am_records *list_ns(am_db *db, const char *mem, const char *ns)
+{
+    am_record_query q = {.memory_id = mem, .namespace_ = ns, .max_results = 100};
+    am_records *r = NULL;
+    ASSERT_OK(am_record_list(db, &q, &r));
+    return r;
+}
+
+static bool any_contains(const am_records *r, const char *needle)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strstr(r->items[i].text, needle))
+            return true;
+    return false;
+}
+
+TEST(extraction_facts_and_preferences)
+{
+    am_db *db = th_open();
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    turn(db, mem, "alice", "day1", T0, AM_ROLE_USER,
+         "Our prod-cluster runs 4 ra3.4xlarge nodes in us-east-2.");
+    turn(db, mem, "alice", "day1", T0 + 1000, AM_ROLE_USER,
+         "I prefer a single workgroup for all the WLM queues.");
+    turn(db, mem, "alice", "day1", T0 + 2000, AM_ROLE_ASSISTANT,
+         "Understood, I will plan one workgroup.");
+    ASSERT_GE(run_all(db), 1);
+
+    am_records *facts = list_ns(db, mem, "/facts/alice");
+    ASSERT_GE(facts->n, 1);
+    ASSERT(any_contains(facts, "ra3.4xlarge"));
+    for (size_t i = 0; i < facts->n; i++) {
+        ASSERT_STR_EQ(facts->items[i].actor_id, "alice");
+        ASSERT_STR_EQ(facts->items[i].session_id, "day1");
+        ASSERT_STR_CONTAINS(facts->items[i].source_json, "eventId");
+        ASSERT_EQ(strncmp(facts->items[i].strategy_id, "Facts-", 6), 0);
+    }
+    am_records_free(facts);
+    am_records *prefs = list_ns(db, mem, "/preferences/alice");
+    ASSERT_GE(prefs->n, 1);
+    ASSERT(any_contains(prefs, "workgroup"));
+    ASSERT_STR_CONTAINS(prefs->items[0].text, "\"preference\"");
+    am_records_free(prefs);
+    /* three turns are below the summary threshold */
+    am_records *sum = list_ns(db, mem, "/summaries/alice/day1");
+    ASSERT_EQ(sum->n, 0);
+    am_records_free(sum);
+
+    /* the queue is empty and running again changes nothing */
+    am_job_query jq = {.memory_id = mem};
+    am_jobs *j = NULL;
+    ASSERT_OK(am_job_list(db, &jq, &j));
+    ASSERT_EQ(j->n, 0);
+    am_jobs_free(j);
+    ASSERT_EQ(run_all(db), 0);
+
+    /* the same fact stated again on day 2 is not duplicated */
+    turn(db, mem, "alice", "day2", T0 + 86400000, AM_ROLE_USER,
+         "Our prod-cluster runs 4 ra3.4xlarge nodes in us-east-2.");
+    ASSERT_EQ(run_all(db), 1);
+    facts = list_ns(db, mem, "/facts/alice");
+    int n_ra3 = 0;
+    for (size_t i = 0; i < facts->n; i++)
+        n_ra3 += strstr(facts->items[i].text, "ra3.4xlarge") != NULL;
+    ASSERT_EQ(n_ra3, 1);
+    am_records_free(facts);
+    am_close(db);
+}
+
+TEST(extraction_supersedes_and_keeps_history)
+{
+    am_db *db = th_open();
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    turn(db, mem, "alice", "s1", T0, AM_ROLE_USER, "prod-cluster runs 4 ra3.4xlarge nodes.");
+    run_all(db);
+    turn(db, mem, "alice", "s2", T0 + 86400000, AM_ROLE_USER,
+         "prod-cluster now runs 6 ra3.4xlarge nodes.");
+    run_all(db);
+    am_records *facts = list_ns(db, mem, "/facts/alice");
+    int current = 0;
+    const char *id = NULL;
+    for (size_t i = 0; i < facts->n; i++)
+        if (strstr(facts->items[i].text, "ra3.4xlarge")) {
+            current++;
+            id = facts->items[i].record_id;
+        }
+    ASSERT_EQ(current, 1);                       /* only the new value is current */
+    ASSERT_NOT_NULL(id);
+    am_records *h = NULL;
+    ASSERT_OK(am_record_history(db, mem, id, &h));
+    ASSERT_EQ(h->n, 2);                          /* the old one stays in the history */
+    ASSERT_STR_CONTAINS(h->items[0].text, "4");
+    ASSERT_STR_EQ(h->items[0].superseded_by, id);
+    ASSERT_STR_CONTAINS(h->items[1].text, "6");
+    ASSERT_NULL(h->items[1].superseded_by);
+    am_records_free(h);
+    am_records_free(facts);
+    am_close(db);
+}
+
+TEST(extraction_summary_after_threshold)
+{
+    setenv("AGENTMEM_SUMMARY_TURNS", "6", 1);
+    am_db *db = th_open();
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    const char *lines[] = {
+        "List my Redshift clusters in us-east-2.",
+        "You have prod-cluster with 4 ra3.4xlarge nodes and dev-cluster with 2 dc2.large nodes.",
+        "Show the WLM configuration of prod-cluster.",
+        "prod-cluster has three WLM queues: etl with 40 percent memory, reporting with 35 "
+        "percent and adhoc with 25 percent.",
+        "Take a snapshot of prod-cluster before anything else.",
+        "The snapshot prod-cluster-pre-migration is being created.",
+        "Create a serverless namespace and a workgroup called analytics-wg with 128 RPUs.",
+    };
+    for (int i = 0; i < 7; i++) {
+        turn(db, mem, "alice", "mig", T0 + i * 1000, i % 2 ? AM_ROLE_ASSISTANT : AM_ROLE_USER,
+             lines[i]);
+        if (i == 3)
+            run_all(db);               /* 4 turns: no summary yet */
+    }
+    am_records *sum = list_ns(db, mem, "/summaries/alice/mig");
+    ASSERT_EQ(sum->n, 0);
+    am_records_free(sum);
+    run_all(db);
+    sum = list_ns(db, mem, "/summaries/alice/mig");
+    ASSERT_EQ(sum->n, 1);
+    ASSERT_STR_CONTAINS(sum->items[0].text, "<topic");
+    char first[64];
+    snprintf(first, sizeof first, "%s", sum->items[0].record_id);
+    am_records_free(sum);
+    /* the conversation grows: the summary is refreshed, the old version kept */
+    const char *more[] = {
+        "Restore the snapshot prod-cluster-pre-migration into analytics-wg now.",
+        "The restore into analytics-wg finished and the workgroup is AVAILABLE.",
+        "Repoint the BI dashboards to the analytics-wg endpoint for the cutover.",
+        "The cutover is done: dashboards use analytics-wg and prod-cluster is paused.",
+    };
+    for (int i = 0; i < 4; i++)
+        turn(db, mem, "alice", "mig", T0 + 9000 + i * 1000,
+             i % 2 ? AM_ROLE_ASSISTANT : AM_ROLE_USER, more[i]);
+    run_all(db);
+    sum = list_ns(db, mem, "/summaries/alice/mig");
+    ASSERT_EQ(sum->n, 1);
+    ASSERT(strcmp(sum->items[0].record_id, first) != 0);
+    am_records *h = NULL;
+    ASSERT_OK(am_record_history(db, mem, sum->items[0].record_id, &h));
+    ASSERT_EQ(h->n, 2);
+    am_records_free(h);
+    am_records_free(sum);
+    am_close(db);
+}
+
+TEST(extraction_skip_and_no_strategies)
+{
+    am_db *db = th_open();
+    char mem[128], plain[128];
+    make_memory(db, STRATEGIES, mem);
+    th_memory(db, "Plain", 30, plain);
+    turn(db, plain, "alice", "s1", T0, AM_ROLE_USER, "I prefer Python for scripts.");
+    am_payload p = {.kind = AM_PAYLOAD_CONVERSATIONAL, .role = AM_ROLE_USER,
+                    .text = "I prefer tea over coffee."};
+    am_event_in in = {.memory_id = mem, .actor_id = "alice", .session_id = "s1",
+                      .timestamp_ms = T0, .payload = &p, .n_payload = 1,
+                      .skip_extraction = true};
+    ASSERT_OK(am_event_create(db, &in, NULL));
+    ASSERT_EQ(run_all(db), 0);           /* no job for SKIP, none without strategies */
+    am_records *r = list_ns(db, mem, "/");
+    ASSERT_EQ(r->n, 0);
+    am_records_free(r);
+    am_close(db);
+}
+
+TEST(extraction_failure_retries_then_fails)
+{
+    am_db *db = th_open();
+    char mem[128], actor[251];
+    /* a template that resolves past the 1024-character namespace limit for a long actor */
+    make_memory(db, "[{\"semanticMemoryStrategy\":{\"name\":\"Facts\",\"namespaceTemplates\":"
+                    "[\"/{actorId}/{actorId}/{actorId}/{actorId}/{actorId}\"]}}]", mem);
+    memset(actor, 'a', 250);
+    actor[250] = '\0';
+    turn(db, mem, actor, "s1", T0, AM_ROLE_USER, "prod-cluster runs 4 ra3.4xlarge nodes.");
+    int done = 0;
+    ASSERT_OK(am_extract_run(db, 10, &done));
+    ASSERT_EQ(done, 1);
+    am_job_query jq = {.memory_id = mem};
+    am_jobs *j = NULL;
+    ASSERT_OK(am_job_list(db, &jq, &j));
+    ASSERT_EQ(j->n, 1);
+    ASSERT_STR_EQ(j->items[0].status, "RETRYING");     /* backoff: not due yet */
+    ASSERT_STR_CONTAINS(j->items[0].failure_reason, "namespace");
+    am_jobs_free(j);
+    ASSERT_OK(am_extract_run(db, 10, &done));
+    ASSERT_EQ(done, 0);
+    for (int attempt = 0; attempt < 3; attempt++) {    /* make the retries due now */
+        char sql[] = "UPDATE jobs SET run_after_ms = 0";
+        sqlite3 *h = NULL;
+        ASSERT_EQ(sqlite3_open(test_path("t.db"), &h), SQLITE_OK);
+        sqlite3_busy_timeout(h, 5000);
+        ASSERT_EQ(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+        ASSERT_OK(am_extract_run(db, 10, &done));
+    }
+    jq.status = "FAILED";
+    ASSERT_OK(am_job_list(db, &jq, &j));
+    ASSERT_EQ(j->n, 1);
+    ASSERT_GE(j->items[0].attempts, 3);
+    ASSERT_STR_CONTAINS(j->items[0].messages_json, "eventId");
+    char job_id[64];
+    snprintf(job_id, sizeof job_id, "%s", j->items[0].job_id);
+    am_jobs_free(j);
+    ASSERT_OK(am_job_start(db, mem, job_id));          /* StartMemoryExtractionJob */
+    jq.status = NULL;
+    ASSERT_OK(am_job_list(db, &jq, &j));
+    ASSERT_STR_EQ(j->items[0].status, "RETRYING");
+    am_jobs_free(j);
+    ASSERT_EQ(am_job_start(db, mem, "job-nope"), AM_ENOTFOUND);
+    am_close(db);
+}
+
+TEST(extraction_background_worker)
+{
+    am_db *db = NULL;
+    ASSERT_OK(am_open(test_path("t.db"), 0, &db));     /* with the worker thread */
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    turn(db, mem, "bob", "s1", T0, AM_ROLE_USER, "I always want a snapshot before changes.");
+    am_records *r = NULL;
+    for (int i = 0; i < 100; i++) {
+        r = list_ns(db, mem, "/preferences/bob");
+        if (r->n > 0)
+            break;
+        am_records_free(r);
+        r = NULL;
+        usleep(50000);
+    }
+    ASSERT_NOT_NULL(r);
+    ASSERT(any_contains(r, "snapshot"));
+    am_records_free(r);
+    am_close(db);
+}
