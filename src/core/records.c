@@ -1,15 +1,20 @@
 /*
  * records.c - long-term memory records: validation, ids, listing and search.
  *
- * Search today is lexical (FTS5 BM25 over the record text, scoped by namespace), with the
- * BM25 score mapped into [0, 1] as s / (s + 1) so that scores are comparable across
- * queries; hybrid fusion with vectors plugs in here.
+ * Search is hybrid: up to 100 lexical candidates (FTS5 BM25 over the record text) and the
+ * 100 nearest vectors (an exact scan of the scope's vectors, made by the embedder that the
+ * handle uses) are fused by am_fuse into one score in [0, 1]; see src/search/fusion.c for
+ * the weights and bench/bench_retrieval.c for why.
  */
 #include "core/db.h"
 #include "core/events.h"
 #include "core/result.h"
 #include "core/token.h"
 #include "core/validate.h"
+#include "search/embed.h"
+#include "search/fusion.h"
+#include "search/text.h"
+#include "search/vector.h"
 #include "store/store.h"
 #include "util/rand.h"
 
@@ -74,6 +79,21 @@ static int validate_record(am_db *db, const am_record_in *in, bool create)
     return check_metadata(db, in->metadata_json);
 }
 
+/* The record's vector into row (NULL when the embedder fails: the record is still stored,
+   and found lexically). The caller frees the returned buffer. */
+static float *embed_text(am_db *db, const char *text, struct am_record_row *row)
+{
+    if (!db->embedder)
+        return NULL;
+    float *v = malloc((size_t)db->embedder->dim * sizeof *v);
+    if (v && db->embedder->embed(db->embedder, text, v) == AM_OK) {
+        row->embedding = v;
+        row->dim = db->embedder->dim;
+        row->embed_model = db->embedder->name;
+    }
+    return v;
+}
+
 int am_record_create(am_db *db, const am_record_in *in, char **out_id)
 {
     char id[48];
@@ -86,7 +106,9 @@ int am_record_create(am_db *db, const am_record_in *in, char **out_id)
     memcpy(id, "mem-", 4);
     am_rand_uuid(id + 4);
     struct am_record_row row = {.in = in, .record_id = id, .now_ms = am_now_ms()};
+    float *vec = embed_text(db, in->text, &row);
     rc = db->ops->record_insert(db, db->st, &row);
+    free(vec);
     if (!rc && out_id && !(*out_id = strdup(id)))
         rc = am_error(db, AM_ENOMEM, "out of memory");
     return rc;
@@ -99,7 +121,10 @@ int am_record_update(am_db *db, const am_record_in *in)
     if ((rc = validate_record(db, in, false)))
         return rc;
     struct am_record_row row = {.in = in, .record_id = in->record_id, .now_ms = am_now_ms()};
-    return db->ops->record_update(db, db->st, &row);
+    float *vec = in->text ? embed_text(db, in->text, &row) : NULL;
+    rc = db->ops->record_update(db, db->st, &row);
+    free(vec);
+    return rc;
 }
 
 int am_record_get(am_db *db, const char *memory_id, const char *record_id, am_records **out)
@@ -179,36 +204,118 @@ int am_record_list(am_db *db, const am_record_query *q, am_records **out)
     return rc;
 }
 
-/* Free text → an FTS5 expression: OR of quoted alphanumeric words; NULL if none. */
-static char *fts_expression(const char *query)
+#define LEX_CANDIDATES 100
+#define VEC_CANDIDATES 100
+
+static void copy_record(struct am_arena *a, am_record *dst, const am_record *src)
 {
-    size_t n = strlen(query), o = 0;
-    char *out = malloc(n * 3 + 16);
-    if (!out)
-        return NULL;
-    const unsigned char *p = (const unsigned char *)query;
-    while (*p) {
-        while (*p && !isalnum(*p) && *p < 0x80)
-            p++;
-        if (!*p)
-            break;
-        if (o)
-            o += (size_t)snprintf(out + o, 5, " OR ");
-        out[o++] = '"';
-        while (*p && (isalnum(*p) || *p >= 0x80))
-            out[o++] = (char)*p++;
-        out[o++] = '"';
+    *dst = *src;
+    dst->record_id = am_arena_strdup(a, src->record_id);
+    dst->text = am_arena_strdup(a, src->text);
+    dst->namespace_ = am_arena_strdup(a, src->namespace_);
+    dst->strategy_id = am_arena_strdup(a, src->strategy_id);
+    dst->metadata_json = am_arena_strdup(a, src->metadata_json);
+    dst->actor_id = am_arena_strdup(a, src->actor_id);
+    dst->session_id = am_arena_strdup(a, src->session_id);
+    dst->source_json = am_arena_strdup(a, src->source_json);
+    dst->superseded_by = am_arena_strdup(a, src->superseded_by);
+}
+
+/* Candidates of one query: the lexical list, the nearest vectors, their union fused. */
+struct cands {
+    am_records *lex;
+    struct am_vec_set vs;
+    size_t *vec_idx;
+    float *vec_score;
+    size_t n_vec;
+    struct am_fuse_item *items;
+    const char **ids;          /* per item: its record id (borrowed) */
+    size_t n;
+};
+
+static size_t find_id(const struct cands *c, const char *id)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->ids[i], id) == 0)
+            return i;
+    return (size_t)-1;
+}
+
+static int gather(am_db *db, const am_record_query *q, struct cands *c)
+{
+    char *expr = NULL;
+    int rc = am_text_fts_query(q->query, &expr);
+    if (rc)
+        return am_error(db, rc, "out of memory");
+    if (expr) {
+        rc = db->ops->record_search(db, db->st, q, expr, LEX_CANDIDATES, &c->lex);
+        free(expr);
+        if (rc)
+            return rc;
     }
-    out[o] = '\0';
-    if (!o) {
-        free(out);
-        return NULL;
+    if (db->embedder) {
+        float *qv = malloc((size_t)db->embedder->dim * sizeof *qv);
+        if (!qv)
+            return am_error(db, AM_ENOMEM, "out of memory");
+        rc = db->embedder->embed(db->embedder, q->query, qv);
+        if (rc == AM_OK && am_vec_dot(qv, qv, db->embedder->dim) > 0)
+            rc = db->ops->record_vectors(db, db->st, q, db->embedder->name, &c->vs);
+        else
+            rc = AM_OK;          /* no query vector: lexical only */
+        if (!rc && c->vs.n && c->vs.dim == db->embedder->dim) {
+            c->vec_idx = malloc(VEC_CANDIDATES * sizeof *c->vec_idx);
+            c->vec_score = malloc(VEC_CANDIDATES * sizeof *c->vec_score);
+            if (!c->vec_idx || !c->vec_score)
+                rc = am_error(db, AM_ENOMEM, "out of memory");
+            else
+                c->n_vec = am_vec_topk(qv, c->vs.vecs, c->vs.n, c->vs.dim, VEC_CANDIDATES,
+                                       c->vec_idx, c->vec_score);
+        }
+        free(qv);
+        if (rc)
+            return rc;
     }
-    return out;
+    size_t cap = (c->lex ? c->lex->n : 0) + c->n_vec + 1;
+    c->items = calloc(cap, sizeof *c->items);
+    c->ids = calloc(cap, sizeof *c->ids);
+    if (!c->items || !c->ids)
+        return am_error(db, AM_ENOMEM, "out of memory");
+    for (size_t i = 0; c->lex && i < c->lex->n; i++) {
+        const am_record *r = &c->lex->items[i];
+        c->ids[c->n] = r->record_id;
+        c->items[c->n] = (struct am_fuse_item){.id = (int64_t)c->n, .bm25 = r->score,
+                                               .lex_rank = (int)i + 1, .ts_ms = r->created_ms};
+        c->n++;
+    }
+    for (size_t i = 0; i < c->n_vec; i++) {
+        const char *id = c->vs.ids[c->vec_idx[i]];
+        size_t k = find_id(c, id);
+        if (k == (size_t)-1) {
+            k = c->n++;
+            c->ids[k] = id;
+            c->items[k] = (struct am_fuse_item){.id = (int64_t)k,
+                                                .ts_ms = c->vs.ts[c->vec_idx[i]]};
+        }
+        c->items[k].cosine = c->vec_score[i];
+        c->items[k].vec_rank = (int)i + 1;
+    }
+    return AM_OK;
+}
+
+static void cands_free(struct cands *c)
+{
+    am_records_free(c->lex);
+    am_vec_set_free(&c->vs);
+    free(c->vec_idx);
+    free(c->vec_score);
+    free(c->items);
+    free(c->ids);
 }
 
 int am_record_search(am_db *db, const am_record_query *q, am_records **out)
 {
+    struct cands c = {0};
+    am_records *r = NULL;
     int64_t offset = 0, unused;
     int max, rc, top_k;
 
@@ -232,33 +339,54 @@ int am_record_search(am_db *db, const am_record_query *q, am_records **out)
         if (offset < 0 || offset >= top_k)
             return am_error_field(db, AM_EINVAL, "nextToken", "Invalid nextToken");
     }
-    char *expr = fts_expression(q->query);
-    am_records *all = NULL;
-    if (!expr) {                 /* nothing searchable: an empty result, not an error */
-        *out = am_records_new(0);
-        return *out ? AM_OK : am_error(db, AM_ENOMEM, "out of memory");
-    }
-    rc = db->ops->record_search(db, db->st, q, expr, top_k, &all);
-    free(expr);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < all->n; i++)
-        all->items[i].score = all->items[i].score / (all->items[i].score + 1.0);
-    /* page through the top_k results */
-    size_t total = all->n;
+    if ((rc = gather(db, q, &c)))
+        goto out;
+    struct am_fuse_params fp;
+    am_fuse_params_default(&fp);
+    am_fuse(c.items, c.n, am_now_ms(), &fp);
+    /* the page [offset, offset + max) of the best top_k */
+    size_t total = 0;          /* results with some relevance, at most top_k */
+    while (total < c.n && total < (size_t)top_k && c.items[total].score > 0)
+        total++;
     size_t start = (size_t)offset < total ? (size_t)offset : total;
     size_t end = start + (size_t)max < total ? start + (size_t)max : total;
-    if (start > 0)
-        memmove(all->items, all->items + start, (end - start) * sizeof all->items[0]);
-    all->n = end - start;
-    if (end < total &&
-        !(all->next_token = am_token_encode(am_result_arena(all->priv), 'q', (int64_t)end, 0,
-                                            NULL))) {
-        am_records_free(all);
-        return am_error(db, AM_ENOMEM, "out of memory");
+    r = am_records_new(end - start);
+    if (!r) {
+        rc = am_error(db, AM_ENOMEM, "out of memory");
+        goto out;
     }
-    *out = all;
-    return AM_OK;
+    struct am_arena *a = am_result_arena(r->priv);
+    for (size_t i = start; i < end; i++) {
+        size_t k = (size_t)c.items[i].id;
+        am_record *dst = &r->items[r->n];
+        if (c.items[i].lex_rank) {
+            copy_record(a, dst, &c.lex->items[c.items[i].lex_rank - 1]);
+        } else {
+            am_records *one = NULL;
+            rc = db->ops->record_get(db, db->st, am_memory_id_of(q->memory_id), c.ids[k], &one);
+            if (rc == AM_ENOTFOUND) {   /* deleted since the scan */
+                rc = AM_OK;
+                continue;
+            }
+            if (rc)
+                goto out;
+            copy_record(a, dst, &one->items[0]);
+            am_records_free(one);
+        }
+        dst->score = c.items[i].score;
+        r->n++;
+    }
+    if (end < total &&
+        !(r->next_token = am_token_encode(a, 'q', (int64_t)end, 0, NULL))) {
+        rc = am_error(db, AM_ENOMEM, "out of memory");
+        goto out;
+    }
+    *out = r;
+    r = NULL;
+out:
+    am_records_free(r);
+    cands_free(&c);
+    return rc;
 }
 
 int am_record_history(am_db *db, const char *memory_id, const char *record_id,

@@ -142,3 +142,40 @@ TEST(record_search_lexical)
     ASSERT_EQ(am_record_search(db, &q, &r), AM_EINVAL);
     am_close(db);
 }
+
+TEST(record_search_hybrid_finds_typos)
+{
+    am_db *db = th_open();
+    char mem[128];
+    th_memory(db, "R", 30, mem);
+    add(db, mem, "/facts/alice", "Always take a snapshot of prod-cluster before a migration", T0,
+        NULL);
+    add(db, mem, "/facts/alice", "The team meets on Tuesdays", T0, NULL);
+    /* a misspelt query shares no FTS term with the record, but its character trigrams do */
+    am_record_query q = {.memory_id = mem, .namespace_ = "/facts", .query = "snapshoting",
+                         .top_k = 1};
+    am_records *r = NULL;
+    ASSERT_OK(am_record_search(db, &q, &r));
+    ASSERT_EQ(r->n, 1);
+    ASSERT_STR_CONTAINS(r->items[0].text, "snapshot");
+    ASSERT(r->items[0].score > 0 && r->items[0].score <= 1);
+    am_records_free(r);
+    /* pages of a top_k result: two pages of one */
+    q.query = "snapshot migration Tuesdays team";
+    q.top_k = 2;
+    q.max_results = 1;
+    ASSERT_OK(am_record_search(db, &q, &r));
+    ASSERT_EQ(r->n, 1);
+    ASSERT_NOT_NULL(r->next_token);
+    char tok[128], first[64];
+    snprintf(tok, sizeof tok, "%s", r->next_token);
+    snprintf(first, sizeof first, "%s", r->items[0].record_id);
+    am_records_free(r);
+    q.next_token = tok;
+    ASSERT_OK(am_record_search(db, &q, &r));
+    ASSERT_EQ(r->n, 1);
+    ASSERT_NULL(r->next_token);
+    ASSERT(strcmp(first, r->items[0].record_id) != 0);
+    am_records_free(r);
+    am_close(db);
+}

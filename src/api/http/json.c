@@ -688,6 +688,21 @@ json_t *am_http_record_json(const am_record *r, bool with_score)
         return NULL;
     if (with_score && put(o, "score", json_real(isfinite(r->score) ? r->score : 0.0)))
         goto fail;
+    /* agentmem extension: provenance and history, in one member the SDKs ignore */
+    if (r->actor_id || r->session_id || r->source_json || r->superseded_by) {
+        json_t *ext = json_object();
+        if (!ext || put(o, "agentmem", ext))
+            goto fail;
+        if ((r->actor_id && put(ext, "actorId", am_http_str(r->actor_id))) ||
+            (r->session_id && put(ext, "sessionId", am_http_str(r->session_id))) ||
+            (r->superseded_by && put(ext, "supersededBy", am_http_str(r->superseded_by))))
+            goto fail;
+        if (r->source_json) {
+            json_t *src = am_http_load(r->source_json);
+            if (src && put(ext, "sources", src))
+                goto fail;
+        }
+    }
     if (r->metadata_json) {
         json_t *meta = am_http_load(r->metadata_json);
 
