@@ -85,8 +85,25 @@ static char *resolve_namespace(const char *tmpl, const struct am_job_row *job,
     return out;
 }
 
-/* Turns from the conversational payloads of USER and ASSISTANT messages. */
-static struct am_turn *build_turns(const am_events *ev, size_t *out_n, size_t *out_chars)
+/*
+ * A transcript line "Name: text" names its speaker: a capitalised word of at most 24
+ * letters, then ": ". Multi-party transcripts (and our LoCoMo benchmark) write turns so.
+ * Returns the length of the name, or 0.
+ */
+static size_t speaker_prefix(const char *text)
+{
+    size_t n = 0;
+    if (text[0] < 'A' || text[0] > 'Z')
+        return 0;
+    while (n < 25 && ((text[n] >= 'a' && text[n] <= 'z') || (text[n] >= 'A' && text[n] <= 'Z')))
+        n++;
+    return n <= 24 && text[n] == ':' && text[n + 1] == ' ' ? n : 0;
+}
+
+/* Turns from the conversational payloads of USER and ASSISTANT messages; speaker names
+   are copied into names (freed by the caller). */
+static struct am_turn *build_turns(const am_events *ev, size_t *out_n, size_t *out_chars,
+                                   char **names)
 {
     size_t n = 0, chars = 0;
     for (size_t i = 0; i < ev->n; i++)
@@ -104,6 +121,13 @@ static struct am_turn *build_turns(const am_events *ev, size_t *out_n, size_t *o
                 continue;
             t[n] = (struct am_turn){.role = p->role, .text = p->text, .ts_ms = e->timestamp_ms,
                                     .event_id = e->event_id, .index = (int)k};
+            size_t sp = speaker_prefix(p->text);
+            if (sp && names) {
+                names[n] = strndup(p->text, sp);
+                t[n].speaker = names[n];
+                if (names[n])
+                    t[n].text = p->text + sp + 2;
+            }
             chars += strlen(p->text);
             n++;
         }
@@ -111,6 +135,24 @@ static struct am_turn *build_turns(const am_events *ev, size_t *out_n, size_t *o
     *out_n = n;
     *out_chars = chars;
     return t;
+}
+
+static size_t count_payloads(const am_events *ev)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ev->n; i++)
+        n += ev->items[i].n_payload;
+    return n;
+}
+
+static void free_names(char **names, const am_events *ev)
+{
+    if (!names)
+        return;
+    size_t n = ev ? count_payloads(ev) : 0;
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
 }
 
 struct pending {
@@ -206,6 +248,7 @@ static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
     am_memories *mem = NULL;
     am_events *ev = NULL, *whole = NULL;
     struct am_turn *turns = NULL, *all_turns = NULL;
+    char **names = NULL, **all_names = NULL;
     struct am_candidates cands[AM_MAX_STRATEGIES] = {{0}};
     struct pending p = {0};
     json_t *strategies = NULL, *s;
@@ -219,7 +262,8 @@ static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
     rc = db->ops->job_events(db, db->st, job, false, MAX_JOB_EVENTS, &ev);
     if (rc)
         goto out;
-    turns = build_turns(ev, &n_turns, &chars);
+    names = calloc(count_payloads(ev) + 1, sizeof *names);
+    turns = names ? build_turns(ev, &n_turns, &chars, names) : NULL;
     if (!turns) {
         rc = am_error(db, AM_ENOMEM, "out of memory");
         goto out;
@@ -246,7 +290,9 @@ static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
                 if (rc)
                     goto out;
                 free(all_turns);
-                all_turns = build_turns(whole, &n_all, &all_chars);
+                all_names = calloc(count_payloads(whole) + 1, sizeof *all_names);
+                all_turns = all_names ? build_turns(whole, &n_all, &all_chars, all_names)
+                                      : NULL;
                 if (!all_turns) {
                     rc = am_error(db, AM_ENOMEM, "out of memory");
                     goto out;
@@ -289,6 +335,8 @@ out:
     for (size_t i = 0; i < AM_MAX_STRATEGIES; i++)
         am_candidates_free(&cands[i]);
     pending_free(&p);
+    free_names(names, ev);
+    free_names(all_names, whole);
     free(turns);
     free(all_turns);
     json_decref(strategies);

@@ -293,3 +293,19 @@ TEST(extraction_background_worker)
     am_records_free(r);
     am_close(db);
 }
+
+TEST(extraction_speaker_prefix_names_the_subject)
+{
+    am_db *db = th_open();
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    turn(db, mem, "conv-1", "s1", T0, AM_ROLE_USER,
+         "Caroline: I adopted a rescue dog named Max last week.");
+    run_all(db);
+    am_records *facts = list_ns(db, mem, "/facts/conv-1");
+    ASSERT_GE(facts->n, 1);
+    ASSERT(any_contains(facts, "Caroline"));
+    ASSERT(!any_contains(facts, "Caroline:"));
+    am_records_free(facts);
+    am_close(db);
+}
