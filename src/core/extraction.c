@@ -213,14 +213,21 @@ static int add_candidates(am_db *db, struct pending *p, struct am_candidates *c,
         if (dim) {
             float *v = p->vecs + p->n * (size_t)dim;
             if (db->embedder->embed(db->embedder, k->text, v) == AM_OK) {
-                r->embedding = v;
-                r->dim = dim;
+                r->dim = dim;        /* embedding is set by pending_fix: vecs may move */
                 r->embed_model = db->embedder->name;
             }
         }
         p->n++;
     }
     return AM_OK;
+}
+
+/* Point each row at its vector, once the vector buffer has stopped growing. */
+static void pending_fix(struct pending *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->rows[i].dim)
+            p->rows[i].embedding = p->vecs + i * (size_t)p->rows[i].dim;
 }
 
 static int decide(void *arg, const struct am_cand_row *c, const char *const *texts,
@@ -329,6 +336,7 @@ static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
         if ((rc = add_candidates(db, &p, &cands[idx], ns, sid)))
             goto out;
     }
+    pending_fix(&p);
     rc = db->ops->job_complete(db, db->st, job, p.rows, p.n, decide, NULL, out_added,
                                out_superseded);
 out:
