@@ -447,6 +447,31 @@ AM_API int am_record_list(am_db *db, const am_record_query *q, am_records **out)
 AM_API int am_record_search(am_db *db, const am_record_query *q, am_records **out);
 
 /* ---------------------------------------------------------------------------------------
+ * Context for a message (agentmem extension)
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct am_context_query {
+    const char *memory_id;     /* required */
+    const char *actor_id;      /* required */
+    const char *session_id;    /* optional: adds the session summary and its last turns */
+    const char *message;       /* required: the message the agent is about to answer */
+    int max_tokens;            /* budget; 0: 1000. Tokens are estimated as characters / 4 */
+    int max_turns;             /* last turns of the session to consider; 0: 10 */
+} am_context_query;
+
+/**
+ * What an agent should put in its prompt for a message: the session summary, the actor's
+ * preferences, the records most relevant to the message and the session's last turns,
+ * deduplicated and packed, in that order of priority, within the token budget.
+ * @param out_json  on success a JSON object, free with am_free:
+ *   {"items":[{"kind":"summary|preference|fact|turn","text":...,"tokens":N,
+ *              "source":{"memoryRecordId"|"eventId":...,"score":...}}],
+ *    "usedTokens":N,"maxTokens":N}
+ * @return AM_OK, AM_EINVAL, AM_ENOTFOUND (memory).
+ */
+AM_API int am_context_build(am_db *db, const am_context_query *q, char **out_json);
+
+/* ---------------------------------------------------------------------------------------
  * Extraction jobs (the durable queue behind long-term memory)
  * ------------------------------------------------------------------------------------- */
 

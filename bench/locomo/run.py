@@ -193,6 +193,33 @@ def main():
                     sums[k] += rec_k
                     per_cat.setdefault(qa["category"], {kk: [] for kk in ks})[k].append(rec_k)
 
+        # context for a message: is the answer inside what the agent would be given?
+        budgets = (500, 1000, 2000)
+        contain = {b: [] for b in budgets}
+        overlap = {b: [] for b in budgets}
+        used = {b: [] for b in budgets}
+
+        def norm(t):
+            return re.sub(r"[^a-z0-9 ]+", " ", str(t).lower()).split()
+
+        for conv in data:
+            actor = conv["sample_id"]
+            for qa in conv["qa"]:
+                if qa["category"] not in (1, 2, 3, 4) or "answer" not in qa:
+                    continue
+                ans = norm(qa["answer"])
+                if not ans:
+                    continue
+                for b in budgets:
+                    ctx = post(port, "/_agentmem/memories/%s/context" % mem,
+                               {"actorId": actor, "message": qa["question"], "maxTokens": b})
+                    words = norm(" ".join(it["text"] for it in ctx["items"]))
+                    text = " " + " ".join(words) + " "
+                    contain[b].append(1.0 if " " + " ".join(ans) + " " in text else 0.0)
+                    ws = set(words)
+                    overlap[b].append(sum(1 for w in ans if w in ws) / len(ans))
+                    used[b].append(ctx["usedTokens"])
+
         lat.sort()
         print("agentmem on LoCoMo dev (%d conversations, %d turns, %d questions of cat 1-4)"
               % (len(data), n_turns, n_q))
@@ -215,6 +242,14 @@ def main():
             v = per_cat[cat]
             print("| cat %d %s (%d) | %.3f | %.3f | %.3f |"
                   % (cat, names[cat], len(v[5]), *(statistics.mean(v[k]) for k in ks)))
+        print()
+        print("| context for a message (cat 1-4, %d questions) | answer contained | answer words "
+              "present | tokens used (mean) |" % len(contain[500]))
+        print("|---|---|---|---|")
+        for b in budgets:
+            print("| budget %d tokens | %.3f | %.3f | %.0f |"
+                  % (b, statistics.mean(contain[b]), statistics.mean(overlap[b]),
+                     statistics.mean(used[b])))
     finally:
         srv.send_signal(signal.SIGTERM)
         srv.wait(timeout=60)

@@ -57,8 +57,14 @@ static int strategy_use(json_t *s)
 static char *resolve_namespace(const char *tmpl, const struct am_job_row *job,
                                const char *strategy_id)
 {
-    size_t cap = strlen(tmpl) + strlen(job->actor_id) * 4 + strlen(job->session_id) * 4 +
-                 strlen(strategy_id) * 4 + 64;
+    size_t longest = strlen(job->actor_id), n_vars = 0;
+    if (strlen(job->session_id) > longest)
+        longest = strlen(job->session_id);
+    if (strlen(strategy_id) > longest)
+        longest = strlen(strategy_id);
+    for (const char *p = tmpl; *p; p++)
+        n_vars += *p == '{';
+    size_t cap = strlen(tmpl) + n_vars * (longest + 8) + 1;   /* 8: "default" */
     char *out = malloc(cap);
     size_t o = 0;
     if (!out)

@@ -6,6 +6,7 @@
  */
 #include "helpers.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -307,5 +308,60 @@ TEST(extraction_speaker_prefix_names_the_subject)
     ASSERT(any_contains(facts, "Caroline"));
     ASSERT(!any_contains(facts, "Caroline:"));
     am_records_free(facts);
+    am_close(db);
+}
+
+TEST(context_for_a_message)
+{
+    setenv("AGENTMEM_SUMMARY_TURNS", "4", 1);
+    am_db *db = th_open();
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    turn(db, mem, "alice", "day1", T0, AM_ROLE_USER, "I prefer a single workgroup.");
+    turn(db, mem, "alice", "day1", T0 + 1000, AM_ROLE_USER,
+         "prod-cluster has three WLM queues: etl, reporting and adhoc.");
+    turn(db, mem, "alice", "day1", T0 + 2000, AM_ROLE_ASSISTANT,
+         "Noted the three WLM queues of prod-cluster.");
+    turn(db, mem, "alice", "day1", T0 + 3000, AM_ROLE_USER,
+         "Take a snapshot of prod-cluster before the migration.");
+    run_all(db);
+    am_context_query q = {.memory_id = mem, .actor_id = "alice", .session_id = "day1",
+                          .message = "What were the WLM queues we found?", .max_tokens = 400};
+    char *text = NULL;
+    ASSERT_OK(am_context_build(db, &q, &text));
+    json_t *o = json_loads(text, 0, NULL);
+    ASSERT_NOT_NULL(o);
+    json_t *items = json_object_get(o, "items");
+    ASSERT_GT(json_array_size(items), 0);
+    int used = (int)json_integer_value(json_object_get(o, "usedTokens"));
+    ASSERT_LE(used, 400);
+    bool has_pref = false, has_queues = false, has_summary = false;
+    int sum = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        const char *kind = json_string_value(json_object_get(it, "kind"));
+        const char *t = json_string_value(json_object_get(it, "text"));
+        sum += (int)json_integer_value(json_object_get(it, "tokens"));
+        ASSERT_NOT_NULL(json_object_get(it, "source"));
+        has_pref |= !strcmp(kind, "preference") && strstr(t, "workgroup");
+        has_queues |= strstr(t, "etl") != NULL;
+        has_summary |= !strcmp(kind, "summary");
+    }
+    ASSERT_EQ(sum, used);
+    ASSERT(has_pref);
+    ASSERT(has_queues);
+    ASSERT(has_summary);
+    json_decref(o);
+    am_free(text);
+    /* a tiny budget packs less and never overflows */
+    q.max_tokens = 20;
+    ASSERT_OK(am_context_build(db, &q, &text));
+    o = json_loads(text, 0, NULL);
+    ASSERT_LE(json_integer_value(json_object_get(o, "usedTokens")), 20);
+    json_decref(o);
+    am_free(text);
+    q.message = "";
+    ASSERT_EQ(am_context_build(db, &q, &text), AM_EINVAL);
     am_close(db);
 }

@@ -315,3 +315,28 @@ out:
     am_events_free(out);
     return rc;
 }
+
+/* POST /_agentmem/memories/{m}/context {actorId, sessionId?, message, maxTokens?,
+   maxTurns?}: what to put in the prompt for a message (am_context_build). */
+int am_http_ext_context(struct am_http_req *req)
+{
+    json_t *b = req->json;
+    am_context_query q = {.memory_id = am_http_label(req, 0)};
+    long long max_tokens = 0, max_turns = 0;
+    char *text = NULL;
+
+    if (am_http_get_str(req, b, "", "actorId", true, &q.actor_id) ||
+        am_http_get_str(req, b, "", "sessionId", false, &q.session_id) ||
+        am_http_get_str(req, b, "", "message", true, &q.message) ||
+        am_http_get_int(req, b, "", "maxTokens", false, 1, 200000, &max_tokens, NULL) ||
+        am_http_get_int(req, b, "", "maxTurns", false, 1, 100, &max_turns, NULL))
+        return am_http_reply_verr(req);
+    q.max_tokens = (int)max_tokens;
+    q.max_turns = (int)max_turns;
+    int rc = am_context_build(req->db, &q, &text);
+    if (rc)
+        return am_http_reply_error(req, rc, am_errmsg(req->db));
+    json_t *reply = am_http_load(text);
+    am_free(text);
+    return am_http_reply_json(req, 200, reply);
+}
