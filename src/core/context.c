@@ -3,8 +3,9 @@
  * prompt, within a token budget.
  *
  * Priority, highest first: the session summary (where the conversation stands), the actor's
- * preferences (how to answer), the records most relevant to the message (what is known),
- * then the session's last turns (newest first, shown oldest first). Items are deduplicated
+ * preferences (how to answer; at most a quarter of the budget), the records most relevant to
+ * the message (what is known), then the session's last turns (newest first, shown oldest
+ * first). Items are deduplicated
  * by normalized text and added greedily while they fit; an item too large for what is left
  * is skipped and smaller ones after it may still fit. Tokens are estimated as characters/4.
  */
@@ -155,7 +156,10 @@ int am_context_build(am_db *db, const am_context_query *q, char **out_json)
         am_records_free(r);
         r = NULL;
     }
-    /* 2. the actor's preferences, newest first */
+    /* 2. the actor's preferences, newest first, in at most a quarter of the budget: the
+       records relevant to the message matter more (preferences that are relevant come
+       back in step 3 too) */
+    p.budget = p.used + budget / 4 < budget ? p.used + budget / 4 : budget;
     n = strategy_ids(db, mem, "USER_PREFERENCE", sids, AM_MAX_STRATEGIES);
     if (n < 0) {
         rc = am_error(db, AM_ENOTFOUND, "Memory %s not found", mem);
@@ -172,6 +176,7 @@ int am_context_build(am_db *db, const am_context_query *q, char **out_json)
         am_records_free(r);
         r = NULL;
     }
+    p.budget = budget;
     /* 3. the records most relevant to the message */
     am_record_query sq = {.memory_id = mem, .actor_id = q->actor_id, .query = q->message,
                           .top_k = 30, .max_results = 30};
