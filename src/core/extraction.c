@@ -22,7 +22,6 @@
 #include <string.h>
 
 #define AM_EXTRACT_ATTEMPTS 3
-#define LEASE_MS 120000
 #define MAX_JOB_EVENTS 2000
 #define MAX_SUMMARY_EVENTS 400
 
@@ -368,7 +367,9 @@ int am_extract_run(am_db *db, int max_jobs, int *out_done)
     for (int i = 0; i < max_jobs; i++) {
         struct am_job_row job;
         bool found = false;
-        rc = db->ops->job_claim(db, db->st, am_now_ms(), LEASE_MS, &job, &found);
+        /* a worker that dies mid-job leaves it RUNNING; another takes it over after this */
+        rc = db->ops->job_claim(db, db->st, am_now_ms(),
+                                env_long("AGENTMEM_JOB_LEASE_MS", 120000), &job, &found);
         if (rc || !found)
             break;
         int added = 0, superseded = 0;

@@ -217,6 +217,10 @@ int am_consolidate_decide_with(const struct am_candidate *cand,
         tokset_of(x, &e);
         similarity(&c, &e, &s);
         bool same_key = cand->key && existing_keys && key_equal(cand->key, existing_keys[i]);
+        /* statements about two different named things (prod-cluster, dev-cluster) are
+           neither duplicates nor versions of each other, whatever else they share */
+        if (!same_key && c.subject && e.subject && c.subject != e.subject)
+            continue;
         /* the candidate holds all of the record and adds values (us-east-2, 4 nodes):
          * a richer version, which replaces it rather than being dropped */
         bool richer = !s.value_conflict && s.contain_b >= 1.0 && c.n > e.n &&

@@ -822,6 +822,7 @@ void am_tokset_build(const char *s, size_t len, struct am_tokset *ts)
 
     ts->n = 0;
     ts->negations = 0;
+    ts->subject = 0;
     size_t i = 0;
     while (i < len && n < AM_TOKSET_MAX) {
         unsigned char c = (unsigned char)s[i];
@@ -851,6 +852,8 @@ void am_tokset_build(const char *s, size_t len, struct am_tokset *ts)
                 h = am_hash(st, sn);
             }
             tmp[n].h = h;
+            if ((fl & AM_TF_IDENT) && !ts->subject)
+                ts->subject = h | 1;      /* never 0 */
             tmp[n].f = (fl & (AM_TF_NUM | AM_TF_IDENT)) ? AM_TS_VALUE : 0;
             if ((fl & AM_TF_NUM) && looks_like_date(w, wn))
                 tmp[n].f = AM_TS_DATE;

@@ -122,6 +122,7 @@ struct am_tokset {
     unsigned char f[AM_TOKSET_MAX];
     size_t n;
     int negations;               /* count of negation words (polarity) */
+    uint64_t subject;            /* hash of the first identifier (prod-cluster), 0: none */
 };
 /* Build without allocating; tokens past AM_TOKSET_MAX are ignored. */
 void am_tokset_build(const char *s, size_t len, struct am_tokset *ts);

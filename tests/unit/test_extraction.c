@@ -9,6 +9,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const int64_t T0 = 1767225600000;
@@ -363,5 +365,71 @@ TEST(context_for_a_message)
     am_free(text);
     q.message = "";
     ASSERT_EQ(am_context_build(db, &q, &text), AM_EINVAL);
+    am_close(db);
+}
+
+TEST_T(extraction_restart_mid_backlog_runs_each_job_once, 120)
+{
+    setenv("AGENTMEM_JOB_LEASE_MS", "300", 1);
+    am_db *db = th_open();
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    for (int s = 0; s < 30; s++) {
+        char session[16], text[128];
+        snprintf(session, sizeof session, "s%d", s);
+        snprintf(text, sizeof text, "Cluster c%d runs %d ra3.xlplus nodes in us-west-2.", s,
+                 s + 2);
+        turn(db, mem, "ops", session, T0 + s, AM_ROLE_USER, text);
+    }
+    am_close(db);
+    /* a worker process is killed in the middle of the backlog */
+    pid_t pid = fork();
+    if (pid == 0) {
+        am_db *cdb = NULL;
+        if (am_open(test_path("t.db"), AM_OPEN_MANUAL, &cdb))
+            _exit(2);
+        for (;;) {
+            int done = 0;
+            am_extract_run(cdb, 1, &done);
+            usleep(2000);
+        }
+    }
+    usleep(60000);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    usleep(400000);                  /* let the dead worker's lease run out */
+    ASSERT_OK(am_open(test_path("t.db"), AM_OPEN_MANUAL, &db));
+    run_all(db);
+    am_job_query jq = {.memory_id = mem};
+    am_jobs *j = NULL;
+    ASSERT_OK(am_job_list(db, &jq, &j));
+    ASSERT_EQ(j->n, 0);
+    am_jobs_free(j);
+    am_records *facts = list_ns(db, mem, "/facts/ops");
+    for (int s = 0; s < 30; s++) {     /* every session's fact exactly once */
+        char needle[16];
+        snprintf(needle, sizeof needle, "c%d ", s);
+        int n = 0;
+        for (size_t i = 0; i < facts->n; i++)
+            n += strstr(facts->items[i].text, needle) != NULL;
+        if (n != 1)
+            TEST_FAIL_("fact of session s%d stored %d times", s, n);
+    }
+    am_records_free(facts);
+    am_close(db);
+}
+
+TEST(extraction_different_subjects_are_both_kept)
+{
+    am_db *db = th_open();
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    turn(db, mem, "alice", "s1", T0, AM_ROLE_USER, "prod-cluster runs 4 ra3.4xlarge nodes.");
+    turn(db, mem, "alice", "s1", T0 + 1, AM_ROLE_USER, "dev-cluster runs 2 ra3.4xlarge nodes.");
+    run_all(db);
+    am_records *facts = list_ns(db, mem, "/facts/alice");
+    ASSERT(any_contains(facts, "prod-cluster"));
+    ASSERT(any_contains(facts, "dev-cluster"));
+    am_records_free(facts);
     am_close(db);
 }
