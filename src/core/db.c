@@ -227,6 +227,10 @@ int am_open(const char *uri, unsigned flags, am_db **out)
     rc = open_models(db);
     if (rc)
         goto out;
+    if (am_vcache_create(&db->vcache)) {
+        rc = am_error(NULL, AM_ENOMEM, "out of memory");
+        goto out;
+    }
     rc = am_store_open(db, uri, flags, &db->ops, &db->st);
     if (rc)
         goto out;
@@ -243,6 +247,7 @@ out:
         if (db->extractor)
             db->extractor->destroy(db->extractor);
         am_embedder_destroy(&db->embedder);
+        am_vcache_destroy(db->vcache);
         pthread_mutex_destroy(&db->lock);
         pthread_cond_destroy(&db->wake);
         pthread_cond_destroy(&db->work);

@@ -18,6 +18,7 @@ struct am_store;
 struct am_store_ops;
 struct am_embedder;
 struct am_extractor;
+struct am_vcache;
 
 struct am_db {
     const struct am_store_ops *ops;
@@ -27,6 +28,8 @@ struct am_db {
     char account[16];
     struct am_embedder *embedder;   /* vectors for records (built-in unless configured) */
     struct am_extractor *extractor; /* long-term memory extraction */
+    struct am_vcache *vcache;       /* record vectors per search scope (records.c) */
+    _Atomic unsigned long long write_gen; /* bumped by every committed write */
     /* background threads: expiry purge, extraction worker */
     pthread_t purge_thread, worker_thread;
     bool purge_started, worker_started;
@@ -52,6 +55,10 @@ struct am_errstate {
 };
 void am_error_save(struct am_errstate *s);
 void am_error_restore(const struct am_errstate *s);
+
+/* The search scope cache (records.c). */
+int am_vcache_create(struct am_vcache **out);
+void am_vcache_destroy(struct am_vcache *vc);
 
 /* Wake the extraction worker (after an event was stored). */
 void am_db_kick(am_db *db);

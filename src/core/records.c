@@ -19,6 +19,8 @@
 #include "util/rand.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +235,123 @@ struct cands {
     size_t n;
 };
 
+/*
+ * The vector cache. Searching reads every vector of its scope; reading 10,000 blobs from
+ * SQLite per query cost ~30 ms, so the sets are kept in memory per scope and embedder,
+ * valid while no write has been committed since they were read (db->write_gen). A write
+ * by another process is not seen until this one writes: a record deleted meanwhile is
+ * skipped when fetched, one added is still found lexically.
+ */
+#define VCACHE_SLOTS 4
+
+struct am_vcache {
+    pthread_mutex_t lock;
+    struct {
+        char *key;
+        unsigned long long gen;
+        unsigned long long used;
+        struct am_vec_set vs;
+    } slot[VCACHE_SLOTS];
+    unsigned long long tick;
+};
+
+int am_vcache_create(struct am_vcache **out)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return AM_ENOMEM;
+    pthread_mutex_init(&(*out)->lock, NULL);
+    return AM_OK;
+}
+
+void am_vcache_destroy(struct am_vcache *vc)
+{
+    if (!vc)
+        return;
+    for (int i = 0; i < VCACHE_SLOTS; i++) {
+        free(vc->slot[i].key);
+        am_vec_set_free(&vc->slot[i].vs);
+    }
+    pthread_mutex_destroy(&vc->lock);
+    free(vc);
+}
+
+static int sprintf_safe(char *p, size_t cap, const char *part)
+{
+    return snprintf(p, cap, "%s\x1f", part ? part : "");
+}
+
+static char *scope_key(const am_record_query *q, const char *model)
+{
+    const char *parts[] = {am_memory_id_of(q->memory_id), q->namespace_, q->namespace_path,
+                           q->strategy_id, q->actor_id, q->session_id, model};
+    size_t n = 0;
+    for (size_t i = 0; i < 7; i++)
+        n += (parts[i] ? strlen(parts[i]) : 0) + 2;
+    char *k = malloc(n + 1), *p = k;
+    if (!k)
+        return NULL;
+    for (size_t i = 0; i < 7; i++)
+        p += sprintf_safe(p, n + 1 - (size_t)(p - k), parts[i]);
+    return k;
+}
+
+/* Top vectors of the scope into c (ids and timestamps copied: the cache may change). */
+static int vector_candidates(am_db *db, const am_record_query *q, const float *qv,
+                             struct cands *c)
+{
+    struct am_vcache *vc = db->vcache;
+    char *key = scope_key(q, db->embedder->name);
+    int rc = AM_OK, s = -1;
+    if (!key)
+        return am_error(db, AM_ENOMEM, "out of memory");
+    pthread_mutex_lock(&vc->lock);
+    unsigned long long gen = db->write_gen;
+    for (int i = 0; i < VCACHE_SLOTS; i++)
+        if (vc->slot[i].key && vc->slot[i].gen == gen && strcmp(vc->slot[i].key, key) == 0)
+            s = i;
+    if (s < 0) {                      /* read the scope into the least recently used slot */
+        s = 0;
+        for (int i = 1; i < VCACHE_SLOTS; i++)
+            if (vc->slot[i].used < vc->slot[s].used)
+                s = i;
+        free(vc->slot[s].key);
+        vc->slot[s].key = NULL;
+        am_vec_set_free(&vc->slot[s].vs);
+        rc = db->ops->record_vectors(db, db->st, q, db->embedder->name, &vc->slot[s].vs);
+        if (!rc) {
+            vc->slot[s].key = key;
+            key = NULL;
+            vc->slot[s].gen = gen;
+        }
+    }
+    struct am_vec_set *vs = &vc->slot[s].vs;
+    vc->slot[s].used = ++vc->tick;
+    if (!rc && vs->n && vs->dim == db->embedder->dim) {
+        c->vec_idx = malloc(VEC_CANDIDATES * sizeof *c->vec_idx);
+        c->vec_score = malloc(VEC_CANDIDATES * sizeof *c->vec_score);
+        c->vs.ids = calloc(VEC_CANDIDATES, sizeof *c->vs.ids);
+        c->vs.ts = calloc(VEC_CANDIDATES, sizeof *c->vs.ts);
+        if (!c->vec_idx || !c->vec_score || !c->vs.ids || !c->vs.ts) {
+            rc = am_error(db, AM_ENOMEM, "out of memory");
+        } else {
+            c->n_vec = am_vec_topk(qv, vs->vecs, vs->n, vs->dim, VEC_CANDIDATES, c->vec_idx,
+                                   c->vec_score);
+            for (size_t i = 0; i < c->n_vec && !rc; i++) {
+                c->vs.ids[i] = strdup(vs->ids[c->vec_idx[i]]);
+                c->vs.ts[i] = vs->ts[c->vec_idx[i]];
+                c->vs.n = i + 1;
+                c->vec_idx[i] = i;    /* now an index into c->vs */
+                if (!c->vs.ids[i])
+                    rc = am_error(db, AM_ENOMEM, "out of memory");
+            }
+        }
+    }
+    pthread_mutex_unlock(&vc->lock);
+    free(key);
+    return rc;
+}
+
 static size_t find_id(const struct cands *c, const char *id)
 {
     for (size_t i = 0; i < c->n; i++)
@@ -259,18 +378,9 @@ static int gather(am_db *db, const am_record_query *q, struct cands *c)
             return am_error(db, AM_ENOMEM, "out of memory");
         rc = db->embedder->embed(db->embedder, q->query, qv);
         if (rc == AM_OK && am_vec_dot(qv, qv, db->embedder->dim) > 0)
-            rc = db->ops->record_vectors(db, db->st, q, db->embedder->name, &c->vs);
+            rc = vector_candidates(db, q, qv, c);
         else
             rc = AM_OK;          /* no query vector: lexical only */
-        if (!rc && c->vs.n && c->vs.dim == db->embedder->dim) {
-            c->vec_idx = malloc(VEC_CANDIDATES * sizeof *c->vec_idx);
-            c->vec_score = malloc(VEC_CANDIDATES * sizeof *c->vec_score);
-            if (!c->vec_idx || !c->vec_score)
-                rc = am_error(db, AM_ENOMEM, "out of memory");
-            else
-                c->n_vec = am_vec_topk(qv, c->vs.vecs, c->vs.n, c->vs.dim, VEC_CANDIDATES,
-                                       c->vec_idx, c->vec_score);
-        }
         free(qv);
         if (rc)
             return rc;

@@ -261,6 +261,7 @@ int am_sqlite_write(am_db *db, struct am_store *st, am_sqlite_fn fn, void *arg)
             st->leader = true;
             pthread_mutex_unlock(&st->wlock);
             run_batch(db, st, batch);
+            db->write_gen++;          /* invalidates caches of what the store holds */
             pthread_mutex_lock(&st->wlock);
             for (struct wop *o = batch, *next; o; o = next) {
                 next = o->next;      /* o may be gone once done is set */

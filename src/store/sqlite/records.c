@@ -296,11 +296,14 @@ int am_sqlite_record_list(am_db *db, struct am_store *st, const am_record_query 
 static int search_fn(am_db *db, struct am_conn *c, void *arg)
 {
     /* bm25() is negative, lower is better; the score column carries -bm25 */
+    /* FTS5 ranks inside the index first (ORDER BY rank LIMIT is its fast path), then the
+       best 2,000 are scoped; a scope holding only a sliver of a large memory may lose
+       matches ranked below that */
     static const char sql[] =
-        "SELECT " RECORD_COLS ", -bm25(records_fts) FROM records_fts "
-        "JOIN records r ON r.rowid = records_fts.rowid "
-        "WHERE records_fts MATCH ?6 AND" SCOPE_SQL
-        " ORDER BY bm25(records_fts) LIMIT ?7";
+        "SELECT " RECORD_COLS ", -f.rank FROM (SELECT rowid, rank FROM records_fts "
+        "WHERE records_fts MATCH ?6 ORDER BY rank LIMIT 2000) f "
+        "JOIN records r ON r.rowid = f.rowid WHERE" SCOPE_SQL
+        " ORDER BY f.rank LIMIT ?7";
     struct rec_ctx *x = arg;
     int64_t min_created;
     int rc = am_sqlite_visible_since(db, c, am_memory_id_of(x->q->memory_id), am_now_ms(),
