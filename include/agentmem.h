@@ -295,6 +295,17 @@ typedef struct am_event_query {
  */
 AM_API int am_event_list(am_db *db, const am_event_query *q, am_events **out);
 
+/**
+ * Verbatim search over an actor's events (agentmem extension): the events whose
+ * conversational text best matches query (FTS5 BM25), best first, at most top_k (0: 10,
+ * at most 100), optionally within one session. Events become searchable once the
+ * background worker (or am_extract_run) has indexed them, normally well under a second.
+ * @return AM_OK, AM_EINVAL, AM_ENOTFOUND (memory).
+ */
+AM_API int am_event_search(am_db *db, const char *memory_id, const char *actor_id,
+                           const char *session_id, const char *query, int top_k,
+                           am_events **out);
+
 /* ---------------------------------------------------------------------------------------
  * Sessions and actors
  * ------------------------------------------------------------------------------------- */
@@ -509,6 +520,7 @@ typedef struct am_job_query {
  * of a session, run the memory's strategies (built-in offline extractors by default),
  * consolidate the candidates into records and retire the job, all records of a job in one
  * transaction. Failures are retried with backoff and end as FAILED jobs.
+ * It first indexes new events for am_event_search.
  * The background worker (started by am_open unless AM_OPEN_MANUAL) calls this.
  * Summaries are made once a session has AGENTMEM_SUMMARY_TURNS turns (default 8) or
  * AGENTMEM_SUMMARY_CHARS characters (default 3000), and refreshed as it grows.

@@ -11,6 +11,7 @@
 #include "core/result.h"
 #include "core/token.h"
 #include "core/validate.h"
+#include "search/text.h"
 #include "store/store.h"
 #include "util/rand.h"
 
@@ -461,5 +462,34 @@ out:
     for (size_t i = 0; i < MAX_BRANCH_DEPTH; i++)
         free(owned[i]);
     am_arena_destroy(tmp);
+    return rc;
+}
+
+int am_event_search(am_db *db, const char *memory_id, const char *actor_id,
+                    const char *session_id, const char *query, int top_k, am_events **out)
+{
+    char *expr = NULL;
+    int rc;
+
+    *out = NULL;
+    am_error_clear();
+    if ((rc = am_check_memory_id(db, "memoryId", memory_id)) ||
+        (rc = am_check_actor_id(db, "actorId", actor_id)) ||
+        (session_id && (rc = am_check_session_id(db, "sessionId", session_id))) ||
+        (rc = am_check_text(db, "query", query, 1, 10000)))
+        return rc;
+    if (top_k == 0)
+        top_k = 10;
+    if ((rc = am_check_range(db, "topK", top_k, 1, 100)))
+        return rc;
+    if ((rc = am_text_fts_query(query, &expr)))
+        return am_error(db, rc, "out of memory");
+    if (!expr) {                 /* nothing searchable: no results */
+        *out = am_events_new(0);
+        return *out ? AM_OK : am_error(db, AM_ENOMEM, "out of memory");
+    }
+    rc = db->ops->event_search(db, db->st, am_memory_id_of(memory_id), actor_id, session_id,
+                               expr, top_k, out);
+    free(expr);
     return rc;
 }

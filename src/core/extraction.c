@@ -364,6 +364,12 @@ int am_extract_run(am_db *db, int max_jobs, int *out_done)
     int done = 0, rc = AM_OK;
 
     am_error_clear();
+    int n_indexed = 0;
+    do {                                  /* new events' text, for am_event_search */
+        rc = db->ops->events_index(db, db->st, 500, &n_indexed);
+    } while (!rc && n_indexed == 500);
+    if (rc)
+        return rc;
     for (int i = 0; i < max_jobs; i++) {
         struct am_job_row job;
         bool found = false;

@@ -153,3 +153,94 @@ class TestSessionExtensions(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestMemoryFeatures(ServerTestCase):
+    """Long-term memory end to end over HTTP: background extraction with provenance,
+    history, context for a message, and verbatim event search."""
+
+    STRATEGIES = [
+        {"userPreferenceMemoryStrategy": {"name": "Prefs",
+                                          "namespaces": ["/actors/{actorId}/preferences"]}},
+        {"semanticMemoryStrategy": {"name": "Facts", "namespaces": ["/actors/{actorId}/facts"]}},
+    ]
+
+    def wait_records(self, mid, namespace, needle, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            recs = self.dp.list_memory_records(memoryId=mid, namespace=namespace,
+                                               maxResults=100)["memoryRecordSummaries"]
+            hits = [r for r in recs if needle in r["content"]["text"]]
+            if hits:
+                return hits
+            time.sleep(0.05)
+        self.fail("no record with %r in %s after %ss" % (needle, namespace, timeout))
+
+    def test_extraction_context_and_search(self):
+        mid = self.make_memory("Ltm", memoryStrategies=self.STRATEGIES)
+        ev = self.add_event(mid, actor="alice", session="day1",
+                            text="prod-cluster runs 4 ra3.4xlarge nodes in us-east-2.")
+        self.add_event(mid, actor="alice", session="day1",
+                       text="I prefer a single workgroup for every WLM queue.")
+        self.add_event(mid, actor="alice", session="day1", role="ASSISTANT",
+                       text="Thanks, we continue with the snapshot tomorrow morning?")
+        facts = self.wait_records(mid, "/actors/alice/facts", "ra3.4xlarge")
+        # provenance travels in the 'agentmem' member of the raw JSON (boto3 drops it)
+        status, _, body = self.server.request(
+            "POST", "/memories/%s/memoryRecords" % mid, {"namespace": "/actors/alice/facts"})
+        self.assertEqual(status, 200)
+        rec = [r for r in body["memoryRecordSummaries"] if "ra3.4xlarge" in r["content"]["text"]][0]
+        self.assertEqual(rec["agentmem"]["actorId"], "alice")
+        self.assertEqual(rec["agentmem"]["sessionId"], "day1")
+        self.assertEqual(rec["agentmem"]["sources"][0]["eventId"], ev["eventId"])
+        self.assertEqual(facts[0]["memoryRecordId"], rec["memoryRecordId"])
+        self.wait_records(mid, "/actors/alice/preferences", "workgroup")
+        # retrieval finds the fact
+        res = self.dp.retrieve_memory_records(
+            memoryId=mid, namespace="/actors/alice",
+            searchCriteria={"searchQuery": "how many nodes does prod-cluster have", "topK": 3})
+        self.assertIn("ra3.4xlarge", res["memoryRecordSummaries"][0]["content"]["text"])
+        self.assertTrue(0 < res["memoryRecordSummaries"][0]["score"] <= 1)
+        # context for a message
+        status, _, ctx = self.server.request(
+            "POST", "/_agentmem/memories/%s/context" % mid,
+            {"actorId": "alice", "sessionId": "day1", "message": "Which node type do we run?",
+             "maxTokens": 300})
+        self.assertEqual(status, 200)
+        self.assertLessEqual(ctx["usedTokens"], 300)
+        kinds = {i["kind"] for i in ctx["items"]}
+        self.assertTrue({"preference", "fact", "turn"} <= kinds, kinds)
+        # turns already said by a fact or preference are not repeated
+        texts = [i["text"] for i in ctx["items"] if i["kind"] == "turn"]
+        self.assertNotIn("prod-cluster runs 4 ra3.4xlarge nodes in us-east-2.", texts)
+        status, hdrs, err = self.server.request(
+            "POST", "/_agentmem/memories/%s/context" % mid, {"actorId": "alice"})
+        self.assertEqual(status, 400)
+        self.assertEqual(hdrs["x-amzn-errortype"], "ValidationException")
+        self.assertIn("message", err["message"])
+        # verbatim search over events
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            status, _, found = self.server.request(
+                "POST", "/_agentmem/memories/%s/actors/alice/search" % mid,
+                {"query": "ra3.4xlarge nodes", "topK": 5})
+            self.assertEqual(status, 200)
+            if found["events"]:
+                break
+            time.sleep(0.05)
+        self.assertEqual(found["events"][0]["eventId"], ev["eventId"])
+
+    def test_changed_fact_supersedes_with_history(self):
+        mid = self.make_memory("Hist", memoryStrategies=self.STRATEGIES)
+        self.add_event(mid, session="s1", text="prod-cluster runs 4 ra3.4xlarge nodes.")
+        old = self.wait_records(mid, "/actors/alice/facts", "4 ra3")[0]
+        self.add_event(mid, session="s2", text="prod-cluster now runs 6 ra3.4xlarge nodes.")
+        new = self.wait_records(mid, "/actors/alice/facts", "6 ra3")[0]
+        recs = self.dp.list_memory_records(memoryId=mid, namespace="/actors/alice/facts",
+                                           maxResults=100)["memoryRecordSummaries"]
+        self.assertNotIn(old["memoryRecordId"], [r["memoryRecordId"] for r in recs])
+        # the old version is still there, pointing at its successor
+        status, _, body = self.server.request(
+            "GET", "/memories/%s/memoryRecord/%s" % (mid, old["memoryRecordId"]))
+        self.assertEqual(status, 200)
+        self.assertEqual(body["memoryRecord"]["agentmem"]["supersededBy"], new["memoryRecordId"])

@@ -444,3 +444,35 @@ TEST(event_metadata_filters)
     ASSERT_EQ(am_event_list(db, &q, &e), AM_EINVAL);
     am_close(db);
 }
+
+TEST(event_search_verbatim)
+{
+    am_db *db = th_open();
+    char mem[128];
+    th_memory(db, "E", 30, mem);
+    ASSERT_OK(th_event(db, mem, "alice", "d1", T0, "The WLM config has queues etl and adhoc",
+                       NULL));
+    ASSERT_OK(th_event(db, mem, "alice", "d2", T0 + 1, "Lunch was great today", NULL));
+    ASSERT_OK(th_event(db, mem, "bob", "d1", T0 + 2, "Bob's WLM queues are different", NULL));
+    am_events *e = NULL;
+    ASSERT_OK(am_event_search(db, mem, "alice", NULL, "WLM queues", 5, &e));
+    ASSERT_EQ(e->n, 0);                  /* not indexed until the worker step runs */
+    am_events_free(e);
+    int done = 0;
+    ASSERT_OK(am_extract_run(db, 10, &done));
+    ASSERT_OK(am_event_search(db, mem, "alice", NULL, "WLM queues", 5, &e));
+    ASSERT_EQ(e->n, 1);                  /* alice's only: bob's is another actor */
+    ASSERT_STR_CONTAINS(e->items[0].payload[0].text, "etl");
+    am_events_free(e);
+    ASSERT_OK(am_event_search(db, mem, "alice", "d2", "WLM", 5, &e));
+    ASSERT_EQ(e->n, 0);
+    am_events_free(e);
+    /* deleted events leave the index */
+    int64_t n = 0;
+    ASSERT_OK(am_session_delete(db, mem, "alice", "d1", &n));
+    ASSERT_OK(am_event_search(db, mem, "alice", NULL, "WLM queues", 5, &e));
+    ASSERT_EQ(e->n, 0);
+    am_events_free(e);
+    ASSERT_EQ(am_event_search(db, mem, "alice", NULL, "", 5, &e), AM_EINVAL);
+    am_close(db);
+}

@@ -340,3 +340,32 @@ int am_http_ext_context(struct am_http_req *req)
     am_free(text);
     return am_http_reply_json(req, 200, reply);
 }
+
+/* POST /_agentmem/memories/{m}/actors/{a}/search {query, sessionId?, topK?}: verbatim
+   search over the actor's events (am_event_search), best first. */
+int am_http_ext_search_events(struct am_http_req *req)
+{
+    json_t *b = req->json, *list = NULL;
+    const char *query = NULL, *session = NULL;
+    long long top_k = 0;
+    am_events *ev = NULL;
+
+    if (am_http_get_str(req, b, "", "query", true, &query) ||
+        am_http_get_str(req, b, "", "sessionId", false, &session) ||
+        am_http_get_int(req, b, "", "topK", false, 1, 100, &top_k, NULL))
+        return am_http_reply_verr(req);
+    int rc = am_event_search(req->db, am_http_label(req, 0), am_http_label(req, 1), session,
+                             query, (int)top_k, &ev);
+    if (rc)
+        return am_http_reply_error(req, rc, am_errmsg(req->db));
+    list = json_array();
+    for (size_t i = 0; list && i < ev->n; i++)
+        if (json_array_append_new(list, am_http_event_json(&ev->items[i]))) {
+            json_decref(list);
+            list = NULL;
+        }
+    am_events_free(ev);
+    if (!list)
+        return am_http_reply_error(req, AM_ENOMEM, "out of memory");
+    return am_http_reply_json(req, 200, json_pack("{s:o}", "events", list));
+}

@@ -11,6 +11,7 @@
 #include "core/events.h"
 #include "core/result.h"
 #include "core/validate.h"
+#include "util/arena.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -859,4 +860,154 @@ int am_sqlite_purge_expired(am_db *db, struct am_store *st, int64_t now_ms, int6
     struct sess_ctx x = {.now_ms = now_ms, .n1 = out_n};
     *out_n = 0;
     return am_sqlite_write(db, st, purge_fn, &x);
+}
+
+/* ---- verbatim search over events ---- */
+
+struct index_ctx {
+    int batch;
+    int *out_n;
+};
+
+static int index_fn(am_db *db, struct am_conn *c, void *arg)
+{
+    static const char next[] =
+        "SELECT seq, payload FROM events WHERE seq > (SELECT value FROM meta WHERE key = "
+        "'events_indexed_seq') ORDER BY seq LIMIT ?";
+    static const char ins[] = "INSERT INTO events_fts (rowid, text) VALUES (?, ?)";
+    static const char mark[] = "UPDATE meta SET value = ? WHERE key = 'events_indexed_seq'";
+    struct index_ctx *x = arg;
+    sqlite3_stmt *s = am_sqlite_stmt(db, c, next);
+    int64_t last = -1;
+    int rc = AM_OK, src;
+    if (!s)
+        return AM_EIO;
+    sqlite3_bind_int(s, 1, x->batch);
+    while (!rc && (src = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(s, 0);
+        struct am_arena *a = am_arena_create();
+        am_payload *p = NULL;
+        size_t n = 0;
+        if (!a) {
+            rc = am_error(db, AM_ENOMEM, "out of memory");
+            break;
+        }
+        rc = am_payload_from_json(db, a, (const char *)sqlite3_column_text(s, 1), &p, &n);
+        size_t len = 0;
+        for (size_t i = 0; !rc && i < n; i++)
+            if (p[i].kind == AM_PAYLOAD_CONVERSATIONAL)
+                len += strlen(p[i].text) + 1;
+        char *text = rc ? NULL : calloc(len + 1, 1);
+        if (!rc && !text)
+            rc = am_error(db, AM_ENOMEM, "out of memory");
+        for (size_t i = 0, o = 0; !rc && i < n; i++)
+            if (p[i].kind == AM_PAYLOAD_CONVERSATIONAL)
+                o += (size_t)snprintf(text + o, len + 1 - o, "%s%s", o ? " " : "", p[i].text);
+        if (!rc && len) {
+            sqlite3_stmt *w = am_sqlite_stmt(db, c, ins);
+            if (!w) {
+                rc = AM_EIO;
+            } else {
+                sqlite3_bind_int64(w, 1, seq);
+                sqlite3_bind_text(w, 2, text, -1, SQLITE_STATIC);
+                int wsrc = sqlite3_step(w);
+                sqlite3_reset(w);
+                if (wsrc != SQLITE_DONE)
+                    rc = am_sqlite_fail(db, c, wsrc, "index event");
+            }
+        }
+        free(text);
+        am_arena_destroy(a);
+        last = seq;
+        (*x->out_n)++;
+    }
+    sqlite3_reset(s);
+    if (rc || last < 0)
+        return rc;
+    if (!(s = am_sqlite_stmt(db, c, mark)))
+        return AM_EIO;
+    sqlite3_bind_int64(s, 1, last);
+    src = sqlite3_step(s);
+    sqlite3_reset(s);
+    return src == SQLITE_DONE ? AM_OK : am_sqlite_fail(db, c, src, "mark indexed");
+}
+
+static int index_due_fn(am_db *db, struct am_conn *c, void *arg)
+{
+    static const char sql[] =
+        "SELECT (SELECT max(seq) FROM events) > (SELECT value FROM meta WHERE key = "
+        "'events_indexed_seq')";
+    bool *due = arg;
+    sqlite3_stmt *s = am_sqlite_stmt(db, c, sql);
+    if (!s)
+        return AM_EIO;
+    int src = sqlite3_step(s);
+    *due = src == SQLITE_ROW && sqlite3_column_int(s, 0) == 1;
+    sqlite3_reset(s);
+    return src == SQLITE_ROW ? AM_OK : am_sqlite_fail(db, c, src, "read index state");
+}
+
+int am_sqlite_events_index(am_db *db, struct am_store *st, int batch, int *out_n)
+{
+    struct index_ctx x = {batch, out_n};
+    bool due = false;
+    *out_n = 0;
+    int rc = am_sqlite_read(db, st, index_due_fn, &due);   /* no write lock when idle */
+    if (rc || !due)
+        return rc;
+    return am_sqlite_write(db, st, index_fn, &x);
+}
+
+struct esearch_ctx {
+    const char *memory_id, *actor_id, *session_id, *fts;
+    int64_t now_ms;
+    int limit;
+    am_events **out;
+};
+
+static int esearch_fn(am_db *db, struct am_conn *c, void *arg)
+{
+    static const char sql[] =
+        "SELECT e.memory_id, e.actor_id, e.session_id, e.event_id, e.ts_ms, e.branch, "
+        "e.root_event_id, e.payload, e.metadata, e.seq FROM (SELECT rowid, rank FROM "
+        "events_fts WHERE events_fts MATCH ?1 ORDER BY rank LIMIT 5000) f "
+        "JOIN events e ON e.seq = f.rowid WHERE e.memory_id = ?2 AND e.actor_id = ?3 AND "
+        "(?4 IS NULL OR e.session_id = ?4) AND e.created_ms >= ?5 ORDER BY f.rank LIMIT ?6";
+    struct esearch_ctx *x = arg;
+    int64_t min_created;
+    int rc = am_sqlite_visible_since(db, c, x->memory_id, x->now_ms, &min_created);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = am_sqlite_stmt(db, c, sql);
+    if (!s)
+        return AM_EIO;
+    sqlite3_bind_text(s, 1, x->fts, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, x->memory_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, x->actor_id, -1, SQLITE_STATIC);
+    am_sqlite_bind_text(s, 4, x->session_id);
+    sqlite3_bind_int64(s, 5, min_created);
+    sqlite3_bind_int(s, 6, x->limit);
+    am_events *r = am_events_new((size_t)x->limit);
+    int src = SQLITE_DONE;
+    rc = r ? AM_OK : am_error(db, AM_ENOMEM, "out of memory");
+    while (!rc && (src = sqlite3_step(s)) == SQLITE_ROW)
+        rc = row_to_event(db, am_result_arena(r->priv), s, true, &r->items[r->n++]);
+    sqlite3_reset(s);
+    if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
+        rc = am_sqlite_fail(db, c, src, "search events");
+    if (rc) {
+        am_events_free(r);
+        return rc;
+    }
+    *x->out = r;
+    return AM_OK;
+}
+
+int am_sqlite_event_search(am_db *db, struct am_store *st, const char *memory_id,
+                           const char *actor_id, const char *session_id, const char *fts_expr,
+                           int limit, am_events **out)
+{
+    struct esearch_ctx x = {memory_id, actor_id, session_id, fts_expr, am_now_ms(), limit, out};
+    *out = NULL;
+    return am_sqlite_read(db, st, esearch_fn, &x);
 }

@@ -36,6 +36,8 @@ const struct am_store_ops am_store_sqlite = {
     .job_events = am_sqlite_job_events,
     .job_complete = am_sqlite_job_complete,
     .job_fail = am_sqlite_job_fail,
+    .events_index = am_sqlite_events_index,
+    .event_search = am_sqlite_event_search,
     .record_history = am_sqlite_record_history,
     .record_vectors = am_sqlite_record_vectors,
 };

@@ -107,7 +107,13 @@ static const char *const migrations[] = {
     "CREATE INDEX jobs_by_status ON jobs(status, run_after_ms);"
     "CREATE INDEX jobs_by_memory ON jobs(memory_id, status);"
     "CREATE UNIQUE INDEX jobs_pending ON jobs(memory_id, actor_id, session_id)"
-    "  WHERE status = 'PENDING';",
+    "  WHERE status = 'PENDING';"
+    /* events' text for verbatim search, indexed by the background worker (rowid = seq) */
+    "CREATE VIRTUAL TABLE events_fts USING fts5(text, tokenize='porter unicode61');"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO meta VALUES ('events_indexed_seq', 0);"
+    "CREATE TRIGGER events_ad AFTER DELETE ON events BEGIN"
+    "  DELETE FROM events_fts WHERE rowid = old.seq; END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

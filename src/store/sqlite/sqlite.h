@@ -116,5 +116,9 @@ int am_sqlite_record_history(am_db *db, struct am_store *st, const char *memory_
                              const char *record_id, am_records **out);
 int am_sqlite_record_vectors(am_db *db, struct am_store *st, const am_record_query *q,
                              const char *model, struct am_vec_set *out);
+int am_sqlite_events_index(am_db *db, struct am_store *st, int batch, int *out_n);
+int am_sqlite_event_search(am_db *db, struct am_store *st, const char *memory_id,
+                           const char *actor_id, const char *session_id, const char *fts_expr,
+                           int limit, am_events **out);
 
 #endif
