@@ -274,6 +274,7 @@ void am_close(am_db *db)
     if (db->extractor)
         db->extractor->destroy(db->extractor);
     am_embedder_destroy(&db->embedder);
+    am_vcache_destroy(db->vcache);
     pthread_mutex_destroy(&db->lock);
     pthread_cond_destroy(&db->wake);
     pthread_cond_destroy(&db->work);
