@@ -7,7 +7,8 @@
  * A job that fails is retried after 2^attempts seconds and becomes FAILED after
  * AM_EXTRACT_ATTEMPTS attempts; a worker that dies mid-job leaves a RUNNING job whose lease
  * runs out, and the next worker takes it over. Records commit with the job's retirement, so
- * a job is applied once even when it runs twice.
+ * a job is applied once even when it runs twice. With spare capacity it also re-indexes
+ * records whose vectors another embedding model made.
  */
 #include "core/db.h"
 #include "core/validate.h"
@@ -359,6 +360,49 @@ out:
     return rc;
 }
 
+/*
+ * Re-index: records whose vector another model made (after the embedder was changed, or
+ * written before vectors existed) get a new one, a batch at a time, embedded outside any
+ * transaction. Until then they are still found lexically.
+ */
+static int reembed_batch(am_db *db, int *out_n)
+{
+    am_records *r = NULL;
+    float *vecs = NULL;
+    const char **ids = NULL;
+    size_t n = 0;
+    int dim = db->embedder->dim;
+    int rc = db->ops->record_stale(db, db->st, db->embedder->name, 100, &r);
+
+    *out_n = 0;
+    if (rc || r->n == 0)
+        goto out;
+    vecs = malloc(r->n * (size_t)dim * sizeof *vecs);
+    ids = malloc(r->n * sizeof *ids);
+    if (!vecs || !ids) {
+        rc = am_error(db, AM_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        if (db->embedder->embed(db->embedder, r->items[i].text, vecs + n * (size_t)dim))
+            continue;                     /* the provider failed: try again next round */
+        ids[n++] = r->items[i].record_id;
+    }
+    if (n)
+        rc = db->ops->record_set_vectors(db, db->st, ids, vecs, n, dim, db->embedder->name);
+    if (!rc) {
+        *out_n = (int)n;
+        if (n)
+            am_log(AM_LOG_INFO, "search", "re-indexed %zu records with %s", n,
+                   db->embedder->name);
+    }
+out:
+    free(vecs);
+    free(ids);
+    am_records_free(r);
+    return rc;
+}
+
 int am_extract_run(am_db *db, int max_jobs, int *out_done)
 {
     int done = 0, rc = AM_OK;
@@ -398,6 +442,12 @@ int am_extract_run(am_db *db, int max_jobs, int *out_done)
                    job.job_id, added, superseded);
         }
         done++;
+    }
+    if (!rc && done < max_jobs) {         /* spare capacity: re-index stale vectors */
+        int n = 0, rounds = 0;
+        do
+            rc = reembed_batch(db, &n);
+        while (!rc && n == 100 && ++rounds < 20);
     }
     if (out_done)
         *out_done = done;

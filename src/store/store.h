@@ -193,6 +193,13 @@ struct am_store_ops {
                         const char *actor_id, const char *session_id, const char *fts_expr,
                         int limit, am_events **out);
 
+    /* re-indexing after the embedder changed: records whose vector was made by another
+       model (at most limit of them), and storing their new vectors */
+    int (*record_stale)(am_db *db, struct am_store *st, const char *model, int limit,
+                        am_records **out);
+    int (*record_set_vectors)(am_db *db, struct am_store *st, const char *const *ids,
+                              const float *vecs, size_t n, int dim, const char *model);
+
     int (*record_history)(am_db *db, struct am_store *st, const char *memory_id,
                           const char *record_id, am_records **out);
     int (*record_vectors)(am_db *db, struct am_store *st, const am_record_query *q,

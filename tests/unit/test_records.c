@@ -4,6 +4,8 @@
  */
 #include "helpers.h"
 
+#include <sqlite3.h>
+
 static const int64_t T0 = 1767225600000;
 
 static void add(am_db *db, const char *mem, const char *ns, const char *text, int64_t ts,
@@ -176,6 +178,44 @@ TEST(record_search_hybrid_finds_typos)
     ASSERT_EQ(r->n, 1);
     ASSERT_NULL(r->next_token);
     ASSERT(strcmp(first, r->items[0].record_id) != 0);
+    am_records_free(r);
+    am_close(db);
+}
+
+TEST(record_vectors_reindexed_after_model_change)
+{
+    am_db *db = th_open();
+    char mem[128];
+    th_memory(db, "R", 30, mem);
+    for (int i = 0; i < 150; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "fact number %d about snapshots", i);
+        add(db, mem, "/facts/alice", text, T0 + i, NULL);
+    }
+    /* pretend another embedding model made these vectors */
+    sqlite3 *h = NULL;
+    ASSERT_EQ(sqlite3_open(test_path("t.db"), &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    ASSERT_EQ(sqlite3_exec(h, "UPDATE records SET embed_model = 'old-model', embedding = "
+                              "zeroblob(16)", NULL, NULL, NULL), SQLITE_OK);
+    /* a typo finds nothing lexically, and no vector of the current model exists yet */
+    am_record_query q = {.memory_id = mem, .namespace_ = "/facts", .query = "snapshtos",
+                         .top_k = 3};
+    am_records *r = NULL;
+    ASSERT_OK(am_record_search(db, &q, &r));
+    ASSERT_EQ(r->n, 0);
+    am_records_free(r);
+    int done = 0;
+    ASSERT_OK(am_extract_run(db, 10, &done));
+    sqlite3_stmt *s = NULL;
+    ASSERT_EQ(sqlite3_prepare_v2(h, "SELECT count(*) FROM records WHERE embed_model = "
+                                    "'old-model'", -1, &s, NULL), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    ASSERT_EQ(sqlite3_column_int(s, 0), 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    ASSERT_OK(am_record_search(db, &q, &r));
+    ASSERT_EQ(r->n, 3);                  /* found by their new vectors */
     am_records_free(r);
     am_close(db);
 }

@@ -38,6 +38,8 @@ const struct am_store_ops am_store_sqlite = {
     .job_fail = am_sqlite_job_fail,
     .events_index = am_sqlite_events_index,
     .event_search = am_sqlite_event_search,
+    .record_stale = am_sqlite_record_stale,
+    .record_set_vectors = am_sqlite_record_set_vectors,
     .record_history = am_sqlite_record_history,
     .record_vectors = am_sqlite_record_vectors,
 };

@@ -441,3 +441,63 @@ int am_sqlite_record_vectors(am_db *db, struct am_store *st, const am_record_que
         am_vec_set_free(out);
     return rc;
 }
+
+struct stale_ctx {
+    const char *model;
+    int limit;
+    am_records **out;
+    const char *const *ids;
+    const float *vecs;
+    size_t n;
+    int dim;
+};
+
+static int stale_fn(am_db *db, struct am_conn *c, void *arg)
+{
+    static const char sql[] =
+        "SELECT " RECORD_COLS " FROM records r WHERE r.embed_model IS NOT ?1 LIMIT ?2";
+    struct stale_ctx *x = arg;
+    struct rec_ctx rx = {.limit = x->limit, .out = x->out};
+    sqlite3_stmt *s = am_sqlite_stmt(db, c, sql);
+    if (!s)
+        return AM_EIO;
+    sqlite3_bind_text(s, 1, x->model, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, x->limit);
+    return collect(db, c, s, &rx, false);
+}
+
+int am_sqlite_record_stale(am_db *db, struct am_store *st, const char *model, int limit,
+                           am_records **out)
+{
+    struct stale_ctx x = {.model = model, .limit = limit, .out = out};
+    *out = NULL;
+    return am_sqlite_read(db, st, stale_fn, &x);
+}
+
+static int set_vectors_fn(am_db *db, struct am_conn *c, void *arg)
+{
+    static const char sql[] =
+        "UPDATE records SET embedding = ?1, embed_model = ?2 WHERE record_id = ?3";
+    struct stale_ctx *x = arg;
+    for (size_t i = 0; i < x->n; i++) {
+        sqlite3_stmt *s = am_sqlite_stmt(db, c, sql);
+        if (!s)
+            return AM_EIO;
+        sqlite3_bind_blob(s, 1, x->vecs + i * (size_t)x->dim, x->dim * (int)sizeof(float),
+                          SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, x->model, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, x->ids[i], -1, SQLITE_STATIC);
+        int src = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (src != SQLITE_DONE)
+            return am_sqlite_fail(db, c, src, "store vector");
+    }
+    return AM_OK;
+}
+
+int am_sqlite_record_set_vectors(am_db *db, struct am_store *st, const char *const *ids,
+                                 const float *vecs, size_t n, int dim, const char *model)
+{
+    struct stale_ctx x = {.model = model, .ids = ids, .vecs = vecs, .n = n, .dim = dim};
+    return am_sqlite_write(db, st, set_vectors_fn, &x);
+}

@@ -120,5 +120,9 @@ int am_sqlite_events_index(am_db *db, struct am_store *st, int batch, int *out_n
 int am_sqlite_event_search(am_db *db, struct am_store *st, const char *memory_id,
                            const char *actor_id, const char *session_id, const char *fts_expr,
                            int limit, am_events **out);
+int am_sqlite_record_stale(am_db *db, struct am_store *st, const char *model, int limit,
+                           am_records **out);
+int am_sqlite_record_set_vectors(am_db *db, struct am_store *st, const char *const *ids,
+                                 const float *vecs, size_t n, int dim, const char *model);
 
 #endif
