@@ -296,6 +296,16 @@ typedef struct am_event_query {
 AM_API int am_event_list(am_db *db, const am_event_query *q, am_events **out);
 
 /**
+ * Where an event stands in long-term extraction (agentmem extension), so a caller can wait
+ * for its records: "PENDING", "RUNNING", "RETRYING", "FAILED", "DONE", "SKIPPED"
+ * (extractionMode SKIP) or "NONE" (the memory has no strategies). *out_status is a static
+ * string. @return AM_OK, AM_EINVAL, AM_ENOTFOUND.
+ */
+AM_API int am_event_extraction(am_db *db, const char *memory_id, const char *actor_id,
+                               const char *session_id, const char *event_id,
+                               const char **out_status);
+
+/**
  * Verbatim search over an actor's events (agentmem extension): the events whose
  * conversational text best matches query (FTS5 BM25), best first, at most top_k (0: 10,
  * at most 100), optionally within one session. Events become searchable once the

@@ -493,3 +493,16 @@ int am_event_search(am_db *db, const char *memory_id, const char *actor_id,
     free(expr);
     return rc;
 }
+
+int am_event_extraction(am_db *db, const char *memory_id, const char *actor_id,
+                        const char *session_id, const char *event_id, const char **out_status)
+{
+    int rc;
+    *out_status = NULL;
+    am_error_clear();
+    if ((rc = check_path_ids(db, memory_id, actor_id, session_id)) ||
+        (rc = am_check_event_id(db, "eventId", event_id)))
+        return rc;
+    return db->ops->event_extraction(db, db->st, am_memory_id_of(memory_id), actor_id,
+                                     session_id, event_id, out_status);
+}

@@ -187,6 +187,10 @@ struct am_store_ops {
     int (*job_fail)(am_db *db, struct am_store *st, const struct am_job_row *job,
                     const char *reason, int64_t retry_at_ms);
 
+    /* an event's extraction status (see am_event_extraction) */
+    int (*event_extraction)(am_db *db, struct am_store *st, const char *memory_id,
+                            const char *actor_id, const char *session_id,
+                            const char *event_id, const char **out_status);
     /* verbatim event search: index new events' text (a background step), then search */
     int (*events_index)(am_db *db, struct am_store *st, int batch, int *out_n);
     int (*event_search)(am_db *db, struct am_store *st, const char *memory_id,

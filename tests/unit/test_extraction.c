@@ -433,3 +433,39 @@ TEST(extraction_different_subjects_are_both_kept)
     am_records_free(facts);
     am_close(db);
 }
+
+TEST(extraction_status_per_event)
+{
+    am_db *db = th_open();
+    char mem[128], plain[128];
+    make_memory(db, STRATEGIES, mem);
+    th_memory(db, "Plain", 30, plain);
+    am_payload p = {.kind = AM_PAYLOAD_CONVERSATIONAL, .role = AM_ROLE_USER,
+                    .text = "prod-cluster runs 4 nodes."};
+    am_event_in in = {.memory_id = mem, .actor_id = "alice", .session_id = "s1",
+                      .timestamp_ms = T0, .payload = &p, .n_payload = 1};
+    am_events *e = NULL;
+    ASSERT_OK(am_event_create(db, &in, &e));
+    char id[64];
+    snprintf(id, sizeof id, "%s", e->items[0].event_id);
+    am_events_free(e);
+    const char *st = NULL;
+    ASSERT_OK(am_event_extraction(db, mem, "alice", "s1", id, &st));
+    ASSERT_STR_EQ(st, "PENDING");
+    run_all(db);
+    ASSERT_OK(am_event_extraction(db, mem, "alice", "s1", id, &st));
+    ASSERT_STR_EQ(st, "DONE");
+    in.skip_extraction = true;
+    ASSERT_OK(am_event_create(db, &in, &e));
+    ASSERT_OK(am_event_extraction(db, mem, "alice", "s1", e->items[0].event_id, &st));
+    ASSERT_STR_EQ(st, "SKIPPED");
+    am_events_free(e);
+    in.memory_id = plain;
+    in.skip_extraction = false;
+    ASSERT_OK(am_event_create(db, &in, &e));
+    ASSERT_OK(am_event_extraction(db, plain, "alice", "s1", e->items[0].event_id, &st));
+    ASSERT_STR_EQ(st, "NONE");
+    am_events_free(e);
+    ASSERT_EQ(am_event_extraction(db, mem, "bob", "s1", id, &st), AM_ENOTFOUND);
+    am_close(db);
+}

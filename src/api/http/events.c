@@ -204,6 +204,11 @@ int am_http_get_event(struct am_http_req *req)
     am_events_free(out);
     if (!ev)
         return am_http_reply_error(req, AM_ENOMEM, NULL);
+    /* agentmem extension: where the event stands in long-term extraction */
+    const char *status = NULL;
+    if (am_event_extraction(req->db, am_http_label(req, 0), am_http_label(req, 1),
+                            am_http_label(req, 2), am_http_label(req, 3), &status) == AM_OK)
+        json_object_set_new(ev, "agentmem", json_pack("{s:s}", "extraction", status));
     return am_http_reply_json(req, 200, json_pack("{s:o}", "event", ev));
 }
 

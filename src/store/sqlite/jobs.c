@@ -530,3 +530,70 @@ int am_sqlite_job_fail(am_db *db, struct am_store *st, const struct am_job_row *
     struct pipe_ctx x = {.cjob = job, .reason = reason, .retry_at = retry_at_ms};
     return am_sqlite_write(db, st, fail_fn, &x);
 }
+
+struct status_ctx {
+    const char *memory_id, *actor_id, *session_id, *event_id;
+    const char **out;
+};
+
+static int status_fn(am_db *db, struct am_conn *c, void *arg)
+{
+    static const char ev[] =
+        "SELECT e.skip_extract, e.seq, m.strategies <> '[]' FROM events e JOIN memories m ON "
+        "m.id = e.memory_id WHERE e.memory_id = ? AND e.event_id = ? AND e.actor_id = ? AND "
+        "e.session_id = ?";
+    static const char job[] =
+        "SELECT status FROM jobs WHERE memory_id = ? AND actor_id = ? AND session_id = ? AND "
+        "? BETWEEN from_seq AND to_seq ORDER BY rowid DESC LIMIT 1";
+    static const char *const names[] = {"PENDING", "RUNNING", "RETRYING", "FAILED"};
+    struct status_ctx *x = arg;
+    sqlite3_stmt *s = am_sqlite_stmt(db, c, ev);
+    if (!s)
+        return AM_EIO;
+    sqlite3_bind_text(s, 1, x->memory_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, x->event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, x->actor_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, x->session_id, -1, SQLITE_STATIC);
+    int src = sqlite3_step(s);
+    if (src != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return src == SQLITE_DONE ? am_error(db, AM_ENOTFOUND, "Event %s not found",
+                                             x->event_id)
+                                  : am_sqlite_fail(db, c, src, "read event");
+    }
+    bool skip = sqlite3_column_int(s, 0) != 0, strategies = sqlite3_column_int(s, 2) != 0;
+    int64_t seq = sqlite3_column_int64(s, 1);
+    sqlite3_reset(s);
+    if (!strategies) {
+        *x->out = "NONE";
+        return AM_OK;
+    }
+    if (skip) {
+        *x->out = "SKIPPED";
+        return AM_OK;
+    }
+    if (!(s = am_sqlite_stmt(db, c, job)))
+        return AM_EIO;
+    sqlite3_bind_text(s, 1, x->memory_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, x->actor_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, x->session_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, seq);
+    src = sqlite3_step(s);
+    *x->out = "DONE";          /* a job is deleted when its records are stored */
+    if (src == SQLITE_ROW)
+        for (int i = 0; i < 4; i++)
+            if (strcmp((const char *)sqlite3_column_text(s, 0), names[i]) == 0)
+                *x->out = names[i];
+    sqlite3_reset(s);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? AM_OK
+                                                   : am_sqlite_fail(db, c, src, "read job");
+}
+
+int am_sqlite_event_extraction(am_db *db, struct am_store *st, const char *memory_id,
+                               const char *actor_id, const char *session_id,
+                               const char *event_id, const char **out_status)
+{
+    struct status_ctx x = {memory_id, actor_id, session_id, event_id, out_status};
+    *out_status = NULL;
+    return am_sqlite_read(db, st, status_fn, &x);
+}

@@ -36,6 +36,7 @@ const struct am_store_ops am_store_sqlite = {
     .job_events = am_sqlite_job_events,
     .job_complete = am_sqlite_job_complete,
     .job_fail = am_sqlite_job_fail,
+    .event_extraction = am_sqlite_event_extraction,
     .events_index = am_sqlite_events_index,
     .event_search = am_sqlite_event_search,
     .record_stale = am_sqlite_record_stale,

@@ -124,5 +124,8 @@ int am_sqlite_record_stale(am_db *db, struct am_store *st, const char *model, in
                            am_records **out);
 int am_sqlite_record_set_vectors(am_db *db, struct am_store *st, const char *const *ids,
                                  const float *vecs, size_t n, int dim, const char *model);
+int am_sqlite_event_extraction(am_db *db, struct am_store *st, const char *memory_id,
+                               const char *actor_id, const char *session_id,
+                               const char *event_id, const char **out_status);
 
 #endif
