@@ -24,13 +24,15 @@ LIB_SRC  := $(wildcard src/util/*.c src/core/*.c src/store/*.c src/store/sqlite/
                        src/search/*.c src/extract/*.c)
 HTTP_SRC := $(wildcard src/api/http/*.c src/daemon/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
+AGENT_SRC:= $(wildcard src/agent/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BENCH_SRC:= $(wildcard bench/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB      := $(BUILD)/libagentmem.a
-PROGRAMS := $(if $(HTTP_SRC),$(BUILD)/agentmemd) $(if $(CLI_SRC),$(BUILD)/agentmem)
+PROGRAMS := $(if $(HTTP_SRC),$(BUILD)/agentmemd) $(if $(CLI_SRC),$(BUILD)/agentmem) \
+            $(if $(AGENT_SRC),$(BUILD)/redshift-migration-agent)
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRC))
 
 all: $(LIB) $(PROGRAMS) $(BUILD)/unit-tests $(BENCHES)
@@ -49,6 +51,10 @@ $(BUILD)/agentmemd: $(call obj,$(HTTP_SRC)) $(LIB)
 $(BUILD)/agentmem: $(call obj,$(CLI_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# the Redshift migration agent (docs/agent.md)
+$(BUILD)/redshift-migration-agent: $(call obj,$(AGENT_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
+
 # the unit tests also cover the server's self-contained parsers (SigV4)
 UNIT_EXTRA := $(wildcard src/api/http/sigv4.c)
 $(BUILD)/unit-tests: $(call obj,$(UNIT_SRC) $(UNIT_EXTRA)) $(LIB)
@@ -65,7 +71,7 @@ run: all
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|gets|atoi|atol)\s*\(' \
-	    $(LIB_SRC) $(HTTP_SRC) $(CLI_SRC) include/*.h || (echo "lint: banned call"; false)
+	    $(LIB_SRC) $(HTTP_SRC) $(CLI_SRC) $(AGENT_SRC) include/*.h || (echo "lint: banned call"; false)
 
 clean:
 	rm -rf build build-san

@@ -1,0 +1,103 @@
+/*
+ * agent.h - the Redshift migration agent built on agentmem (issue 7).
+ *
+ * One handler (handler.c) answers a payload {"message", "session_id"?, "actor_id"?, "region"?}
+ * with the envelope of the original public agent ({"statusCode", "headers", "body": "<JSON>"}).
+ * It is served three ways by main.c: a local AWS Lambda Invoke API, the Lambda Runtime API
+ * (custom runtime "bootstrap") and a one-shot command. memory.c talks to agentmemd, aws.c to
+ * Redshift and Redshift Serverless, reasoning.c is the offline rule-based reasoner.
+ */
+#ifndef AM_AGENT_H
+#define AM_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define AM_AG_MAX_BODY (6u * 1024 * 1024)   /* Lambda's synchronous payload limit */
+
+/* ---- buf.c: bounded growable string ---- */
+struct am_ag_buf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+};
+void am_ag_buf_add(struct am_ag_buf *b, const char *s, size_t n);
+void am_ag_buf_puts(struct am_ag_buf *b, const char *s);
+void am_ag_buf_printf(struct am_ag_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+char *am_ag_buf_take(struct am_ag_buf *b);   /* caller frees; NULL after an allocation failure */
+void am_ag_buf_free(struct am_ag_buf *b);
+bool am_ag_icontains(const char *hay, const char *needle);
+
+/* ---- aws.c: HTTP, SigV4, Redshift (awsQuery) and Redshift Serverless (awsJson1_1) ---- */
+struct am_ag_http_req {
+    const char *method, *url, *body, *content_type, *target; /* target: X-Amz-Target */
+    size_t body_len;
+    const char *service, *region;                          /* for SigV4; NULL = unsigned */
+};
+/* Performs one request. *out is the NUL-terminated body (caller frees). Returns 0, or -1 with
+ * err filled when no HTTP answer came. */
+int am_ag_http(const struct am_ag_http_req *rq, long *out_status, char **out, char *err,
+               size_t err_cap);
+
+struct am_ag_cluster {
+    char id[128], node_type[64], status[64], az[64], pgroup[256], endpoint[256], version[32];
+    int nodes, port;
+    long long storage_mb;
+};
+int am_ag_describe_clusters(const char *region, struct am_ag_cluster **out, size_t *n_out,
+                            char *err, size_t err_cap);
+/* The value of one parameter of a cluster parameter group (all pages); *out NULL if absent. */
+int am_ag_cluster_parameter(const char *region, const char *group, const char *name, char **out,
+                            char *err, size_t err_cap);
+/* CreateClusterSnapshot; *out_arn receives the snapshot ARN (caller frees). */
+int am_ag_create_snapshot(const char *region, const char *cluster, const char *snapshot,
+                          char **out_arn, char **out_status, char *err, size_t err_cap);
+/* DescribeClusterSnapshots for one snapshot id: its status (caller frees). */
+int am_ag_snapshot_status(const char *region, const char *snapshot, char **out_status, char *err,
+                          size_t err_cap);
+/* One awsJson1_1 call: op is e.g. "ListWorkgroups"; req is borrowed; *out is owned. */
+int am_ag_serverless(const char *region, const char *op, json_t *req, json_t **out, char *err,
+                     size_t err_cap);
+/* Node RAM in GiB for sizing (base RPU ~ RAM / 16); 0 when unknown. */
+int am_ag_node_ram_gib(const char *node_type);
+
+/* ---- memory.c: agentmemd over HTTP (AgentCore data plane) ---- */
+struct am_ag_mem {
+    char endpoint[512];
+    char memory_id[256];
+    char facts_ns[512], prefs_ns[512], summary_ns[512]; /* templates from GetMemory */
+};
+int am_ag_mem_open(struct am_ag_mem *m, const char *endpoint, const char *memory_id, char *err,
+                   size_t err_cap);
+/* The session's last max_turns conversational turns, oldest first: [{role, text}]. */
+int am_ag_mem_turns(const struct am_ag_mem *m, const char *actor, const char *session,
+                    int max_turns, json_t **out, char *err, size_t err_cap);
+/* Record texts of a namespace: retrieved by query when query != NULL, else listed. */
+int am_ag_mem_records(const struct am_ag_mem *m, const char *ns, const char *query, int top_k,
+                      json_t **out, char *err, size_t err_cap);
+int am_ag_mem_add(const struct am_ag_mem *m, const char *actor, const char *session,
+                  const char *role, const char *text, char *err, size_t err_cap);
+/* Expands {actorId}, {sessionId}, {memoryStrategyId} in a namespace template. */
+void am_ag_mem_ns(const char *tmpl, const char *actor, const char *session, char *out,
+                  size_t cap);
+
+/* ---- reasoning.c ---- */
+struct am_ag_turn {
+    const char *message, *session_id, *actor_id, *region;
+    bool memory_on;
+    json_t *turns;      /* [{role, text}] oldest first, or empty */
+    json_t *facts;      /* [text] */
+    json_t *prefs;      /* [text] (preference records, JSON content as stored) */
+    json_t *summaries;  /* [text] */
+};
+/* The reply text (caller frees); NULL only when out of memory. */
+char *am_ag_reason(const struct am_ag_turn *t);
+
+/* ---- handler.c ---- */
+/* Answers one invocation payload with the envelope JSON (caller frees; NULL on OOM). */
+char *am_ag_handle(const char *payload, size_t len);
+
+#endif

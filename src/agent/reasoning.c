@@ -1,0 +1,814 @@
+/*
+ * reasoning.c - the agent's offline, rule-based reasoner. No model is reachable here, so the
+ * turn is matched to an intent (preferences, recall, decision, WLM, snapshot, create target,
+ * restore, plan, list clusters, list serverless, help) by keywords; the answer comes from the
+ * AWS calls of aws.c and from what memory.c recalled. Answers that state a fact are written as
+ * one self-contained sentence naming the cluster, so agentmem's extractors turn them into
+ * clean long-term records ("Decision recorded for prod-cluster: ...").
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "agent/agent.h"
+
+#define ERR_CAP 1024
+
+static bool has(const char *msg, const char *w)
+{
+    return am_ag_icontains(msg, w);
+}
+
+static bool has_any(const char *msg, const char *const *words)
+{
+    for (; *words; words++)
+        if (has(msg, *words))
+            return true;
+    return false;
+}
+
+static bool is_question(const char *msg)
+{
+    static const char *const q[] = {"?", "what ", "which ", "show ", "list ", "tell me", "remind",
+                                    "recall", NULL};
+    return has_any(msg, q);
+}
+
+/* Copies the [a-z0-9-] word after `after` (e.g. "workgroup ") into out; false if none. */
+static bool word_after(const char *msg, const char *after, char *out, size_t cap)
+{
+    size_t n = strlen(after);
+    for (const char *p = msg; *p; p++) {
+        if (strncasecmp(p, after, n) != 0)
+            continue;
+        const char *w = p + n;
+        while (*w == ' ' || *w == '"' || *w == '\'')
+            w++;
+        size_t len = 0;
+        while ((isalnum((unsigned char)w[len]) || w[len] == '-' || w[len] == '_') && len + 1 < cap)
+            len++;
+        if (len >= 3) {
+            for (size_t i = 0; i < len; i++)
+                out[i] = (char)tolower((unsigned char)w[i]);
+            out[len] = '\0';
+            static const char *const skip[] = {"with", "for", "and", "the", "that", "per", "each",
+                                               "named", "called", "now", "into", "from",
+                                               "them", "it", NULL};
+            bool bad = false;
+            for (const char *const *s = skip; *s; s++)
+                if (strcmp(out, *s) == 0)
+                    bad = true;
+            if (!bad)
+                return true;
+            /* "workgroup named analytics-wg": skip the filler word */
+            return word_after(w + len, " ", out, cap);
+        }
+    }
+    return false;
+}
+
+/* The number just before "rpu" ("128 RPUs", "128-RPU"); 0 if none. */
+static int rpus(const char *msg)
+{
+    for (const char *p = msg; *p; p++) {
+        if (strncasecmp(p, "rpu", 3) != 0)
+            continue;
+        const char *q = p;
+        while (q > msg && (q[-1] == ' ' || q[-1] == '-'))
+            q--;
+        const char *e = q;
+        while (q > msg && isdigit((unsigned char)q[-1]))
+            q--;
+        if (q < e)
+            return (int)strtol(q, NULL, 10);
+    }
+    return 0;
+}
+
+/* Every remembered text (facts, summaries, turns) in one array, borrowed references. */
+static void each_text(const struct am_ag_turn *t, void (*fn)(const char *, void *), void *ud)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(t->facts, i, v) fn(json_string_value(v), ud);
+    json_array_foreach(t->summaries, i, v) fn(json_string_value(v), ud);
+    json_array_foreach(t->turns, i, v) fn(json_string_value(json_object_get(v, "text")), ud);
+}
+
+struct find_cluster {
+    struct am_ag_cluster *cl;
+    size_t n;
+    int hit;
+};
+
+static void find_cluster_fn(const char *text, void *ud)
+{
+    struct find_cluster *f = ud;
+    for (size_t i = 0; f->hit < 0 && text && i < f->n; i++)
+        if (has(text, f->cl[i].id))
+            f->hit = (int)i;
+}
+
+/* The cluster the turn is about: named in the message, else in memory, else the only one. */
+static int pick_cluster(const struct am_ag_turn *t, struct am_ag_cluster *cl, size_t n)
+{
+    struct find_cluster f = {cl, n, -1};
+    find_cluster_fn(t->message, &f);
+    if (f.hit < 0)
+        each_text(t, find_cluster_fn, &f);
+    if (f.hit < 0 && n == 1)
+        f.hit = 0;
+    return f.hit;
+}
+
+/* Preference texts: the "preference" member of the JSON records, else the text itself. */
+static json_t *preference_list(const struct am_ag_turn *t)
+{
+    json_t *out = json_array(), *v;
+    size_t i;
+    json_array_foreach(t->prefs, i, v) {
+        const char *s = json_string_value(v);
+        json_t *j = s ? json_loads(s, 0, NULL) : NULL;
+        const char *p = json_string_value(json_object_get(j, "preference"));
+        json_array_append_new(out, json_string(p ? p : s ? s : ""));
+        json_decref(j);
+    }
+    return out;
+}
+
+static bool prefers(const struct am_ag_turn *t, const char *needle)
+{
+    json_t *p = preference_list(t), *v;
+    size_t i;
+    bool yes = false;
+    json_array_foreach(p, i, v) yes = yes || has(json_string_value(v), needle);
+    json_decref(p);
+    return yes;
+}
+
+static void memory_off_note(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    if (!t->memory_on)
+        am_ag_buf_puts(b, " (Memory is off for this call: pass a session_id, and set "
+                          "AGENTCORE_MEMORY_ID, to keep context across calls.)");
+}
+
+/* ------------------------------------------------------------ intents ---- */
+
+static void reply_help(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    (void)t;
+    am_ag_buf_puts(b,
+        "I am the Redshift migration agent. I can: list your Redshift clusters; describe a "
+        "cluster's WLM queues; plan a provisioned-to-Serverless migration (sizing, topology); "
+        "record decisions (\"let's use a single workgroup analytics-wg with 128 RPUs\"); take a "
+        "snapshot; create the Serverless namespace and workgroup; restore the snapshot; list "
+        "Serverless namespaces and workgroups; and, with a session_id, recall decisions, progress "
+        "and your preferences across days.");
+}
+
+static void reply_clusters(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    struct am_ag_cluster *cl;
+    size_t n;
+    char err[ERR_CAP];
+    if (am_ag_describe_clusters(t->region, &cl, &n, err, sizeof err)) {
+        am_ag_buf_printf(b, "I could not list the Redshift clusters in %s: %s", t->region, err);
+        return;
+    }
+    if (n == 0) {
+        am_ag_buf_printf(b, "In %s the account has no Redshift clusters.", t->region);
+    } else {
+        am_ag_buf_printf(b, "In %s the account has %zu Redshift cluster%s: ", t->region, n,
+                         n == 1 ? "" : "s");
+        for (size_t i = 0; i < n; i++)
+            am_ag_buf_printf(b, "%s%s (%d x %s, %s%s%s)", i ? "; " : "", cl[i].id, cl[i].nodes,
+                             cl[i].node_type, cl[i].status, *cl[i].az ? ", " : "", cl[i].az);
+        am_ag_buf_puts(b, ". Next step: ask me for the WLM queues of a cluster before planning.");
+    }
+    free(cl);
+}
+
+static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    struct am_ag_cluster *cl;
+    size_t n, i;
+    char err[ERR_CAP];
+    char *wlm = NULL;
+    if (am_ag_describe_clusters(t->region, &cl, &n, err, sizeof err)) {
+        am_ag_buf_printf(b, "I could not read the clusters in %s: %s", t->region, err);
+        return;
+    }
+    int k = pick_cluster(t, cl, n);
+    if (k < 0) {
+        am_ag_buf_printf(b, "Which cluster? In %s I see %zu clusters; name one of them.",
+                         t->region, n);
+        free(cl);
+        return;
+    }
+    struct am_ag_cluster *c = &cl[k];
+    if (am_ag_cluster_parameter(t->region, c->pgroup, "wlm_json_configuration", &wlm, err,
+                                sizeof err)) {
+        am_ag_buf_printf(b, "I could not read parameter group %s of %s: %s", c->pgroup, c->id,
+                         err);
+        free(cl);
+        return;
+    }
+    json_t *q = wlm ? json_loads(wlm, 0, NULL) : NULL;
+    if (json_is_string(q)) {           /* tolerate a doubly encoded value */
+        json_t *inner = json_loads(json_string_value(q), 0, NULL);
+        json_decref(q);
+        q = inner;
+    }
+    if (!json_is_array(q)) {
+        am_ag_buf_printf(b, "%s (parameter group %s) uses the default WLM configuration (%s).",
+                         c->id, c->pgroup, wlm ? "unparsed value" : "automatic WLM");
+        json_decref(q);
+        free(wlm);
+        free(cl);
+        return;
+    }
+    json_t *e;
+    size_t n_q = 0;
+    bool sqa = false;
+    json_array_foreach(q, i, e) {
+        if (json_is_true(json_object_get(e, "short_query_queue")) && json_object_size(e) <= 2)
+            sqa = true;
+        else
+            n_q++;
+    }
+    am_ag_buf_printf(b, "Cluster %s (parameter group %s) has %zu WLM queue%s: ", c->id, c->pgroup,
+                     n_q, n_q == 1 ? "" : "s");
+    size_t idx = 0;
+    json_array_foreach(q, i, e) {
+        if (json_is_true(json_object_get(e, "short_query_queue")) && json_object_size(e) <= 2)
+            continue;
+        idx++;
+        const char *name = json_string_value(json_object_get(e, "name"));
+        char def[32];
+        snprintf(def, sizeof def, "queue-%zu", idx);
+        am_ag_buf_printf(b, "%s%s%s (", idx > 1 ? "; " : "", name ? name : def,
+                         idx == n_q && (!name || strcmp(name, "default") != 0) ?
+                             " [default queue]" : "");
+        bool first = true;
+        static const char *const groups[] = {"user_group", "query_group"};
+        for (int g = 0; g < 2; g++) {
+            json_t *v = json_object_get(e, groups[g]);
+            if (json_is_string(v) && *json_string_value(v)) {
+                am_ag_buf_printf(b, "%s%ss %s", first ? "" : ", ", groups[g],
+                                 json_string_value(v));
+                first = false;
+            } else if (json_is_array(v) && json_array_size(v)) {
+                am_ag_buf_printf(b, "%s%ss ", first ? "" : ", ", groups[g]);
+                size_t j;
+                json_t *s;
+                json_array_foreach(v, j, s) am_ag_buf_printf(b, "%s%s", j ? "+" : "",
+                                                             json_string_value(s) ?
+                                                             json_string_value(s) : "?");
+                first = false;
+            }
+        }
+        json_t *cc = json_object_get(e, "query_concurrency");
+        if (json_is_integer(cc)) {
+            am_ag_buf_printf(b, "%sconcurrency %lld", first ? "" : ", ",
+                             (long long)json_integer_value(cc));
+            first = false;
+        }
+        json_t *mem = json_object_get(e, "memory_percent_to_use");
+        if (json_is_number(mem)) {
+            am_ag_buf_printf(b, "%smemory %g%%", first ? "" : ", ", json_number_value(mem));
+            first = false;
+        }
+        if (first)
+            am_ag_buf_puts(b, "no routing");
+        am_ag_buf_puts(b, ")");
+    }
+    am_ag_buf_printf(b, ". Short query acceleration is %s. ", sqa ? "on" : "off");
+    if (n_q > 1)
+        am_ag_buf_puts(b,
+            "Before migrating, choose: (A) a single Serverless workgroup; (B) a single workgroup "
+            "that keeps the queues through its wlm_json_configuration parameter; (C) one namespace "
+            "and workgroup per queue sharing data with datashares; or (D) independent restored "
+            "copies. A Serverless namespace can have only one workgroup, so several workgroups "
+            "always mean several namespaces.");
+    json_decref(q);
+    free(wlm);
+    free(cl);
+}
+
+static void reply_plan(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    struct am_ag_cluster *cl;
+    size_t n;
+    char err[ERR_CAP];
+    if (am_ag_describe_clusters(t->region, &cl, &n, err, sizeof err)) {
+        am_ag_buf_printf(b, "I could not read the clusters in %s: %s", t->region, err);
+        return;
+    }
+    int k = pick_cluster(t, cl, n);
+    if (k < 0) {
+        am_ag_buf_printf(b, "Which cluster should I plan for? %zu clusters are in %s.", n,
+                         t->region);
+        free(cl);
+        return;
+    }
+    struct am_ag_cluster *c = &cl[k];
+    int ram = am_ag_node_ram_gib(c->node_type) * c->nodes;
+    int base = ram / 16;
+    base = (base + 7) / 8 * 8;
+    if (base < 8)
+        base = 8;
+    am_ag_buf_printf(b, "Migration plan for %s (%d x %s in %s): ", c->id, c->nodes, c->node_type,
+                     t->region);
+    if (ram)
+        am_ag_buf_printf(b, "sizing starts at %d RPU base capacity (%d GiB of node memory / 16 "
+                            "GiB per RPU), max capacity 512 RPU. ", base, ram);
+    am_ag_buf_puts(b, "Steps: 1. check the WLM queues and decide single vs multiple workgroups; "
+                      "2. take a manual snapshot (CreateClusterSnapshot); 3. create the namespace "
+                      "and workgroup (CreateNamespace, CreateWorkgroup); 4. restore the snapshot "
+                      "by ARN (RestoreFromSnapshot) and wait until AVAILABLE; 5. apply settings and "
+                      "usage limits; 6. repoint clients to the workgroup endpoint and validate; "
+                      "7. cut over only after your explicit yes.");
+    if (prefers(t, "dry run") || prefers(t, "dry-run"))
+        am_ag_buf_puts(b, " Per your preference, every changing step runs as a dry run first.");
+    free(cl);
+}
+
+static void reply_decision(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    char wg[128] = "", cluster[128] = "the cluster";
+    struct am_ag_cluster *cl;
+    size_t n;
+    char err[ERR_CAP];
+    if (am_ag_describe_clusters(t->region, &cl, &n, err, sizeof err) == 0) {
+        int k = pick_cluster(t, cl, n);
+        if (k >= 0)
+            snprintf(cluster, sizeof cluster, "%s", cl[k].id);
+        free(cl);
+    }
+    bool multi = has(t->message, "multiple") || has(t->message, "per queue") ||
+                 has(t->message, "one workgroup per");
+    int r = rpus(t->message);
+    word_after(t->message, "workgroup ", wg, sizeof wg);
+    if (multi) {
+        am_ag_buf_printf(b, "Decision recorded for %s: migrate to one Redshift Serverless "
+                            "namespace and workgroup per WLM queue", cluster);
+    } else {
+        am_ag_buf_printf(b, "Decision recorded for %s: migrate to a single Redshift Serverless "
+                            "workgroup", cluster);
+        if (*wg)
+            am_ag_buf_printf(b, " %s", wg);
+    }
+    if (r)
+        am_ag_buf_printf(b, " with %d RPUs base capacity", r);
+    am_ag_buf_puts(b, ".");
+    if (*wg && !multi)
+        am_ag_buf_printf(b, " Its namespace will be %.*s-ns.",
+                         (int)(strlen(wg) > 3 && !strcmp(wg + strlen(wg) - 3, "-wg") ?
+                               strlen(wg) - 3 : strlen(wg)), wg);
+    am_ag_buf_puts(b, " Next step: take a snapshot of the cluster.");
+    memory_off_note(t, b);
+}
+
+struct collect {
+    json_t *seen;
+    struct am_ag_buf *b;
+    const char *needle;
+    int n;
+};
+
+static void collect_fn(const char *text, void *ud)
+{
+    struct collect *c = ud;
+    /* case-sensitive: the markers are the agent's own sentence openings */
+    const char *s = text ? strstr(text, c->needle) : NULL;
+    if (!s)
+        return;
+    /* keep the sentence that holds the needle */
+    const char *start = s;
+    while (start > text && start[-1] != '.' && start[-1] != '\n')
+        start--;
+    while (*start == ' ')
+        start++;
+    const char *end = strchr(s, '.');
+    size_t len = end ? (size_t)(end - start) : strlen(start);
+    /* a decimal point ("1.5") would cut too early; good enough for our sentences */
+    char *one = strndup(start, len);
+    if (!one)
+        return;
+    if (!json_object_get(c->seen, one)) {
+        json_object_set_new(c->seen, one, json_true());
+        am_ag_buf_printf(c->b, "%s%s", c->n ? "; " : " ", one);
+        c->n++;
+    }
+    free(one);
+}
+
+/* The migration checklist, derived from what the agent said earlier (its own sentences are
+ * stable markers), so "where were we?" does not depend on extraction quality. */
+static const struct step {
+    const char *label, *marker;
+} steps[] = {
+    {"inventory", "Redshift cluster"},
+    {"WLM reviewed", "WLM queue"},
+    {"target decided", "Decision recorded"},
+    {"snapshot taken", "Snapshot "},
+    {"namespace and workgroup created", "Created Serverless namespace"},
+    {"restore started", "Restore of "},
+};
+
+struct progress_state {
+    bool done[sizeof steps / sizeof steps[0]];
+};
+
+static void progress_fn(const char *text, void *ud)
+{
+    struct progress_state *ps = ud;
+    for (size_t i = 0; text && i < sizeof steps / sizeof steps[0]; i++)
+        if (strstr(text, steps[i].marker) && !strstr(text, "Dry run") &&
+            !strstr(text, "failed") && !strstr(text, "could not"))
+            ps->done[i] = true;
+}
+
+static void progress(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    struct progress_state ps = {{false}};
+    size_t i;
+    json_t *v;
+    json_array_foreach(t->facts, i, v) progress_fn(json_string_value(v), &ps);
+    json_array_foreach(t->turns, i, v) {
+        if (strcmp(json_string_value(json_object_get(v, "role")) ?: "", "ASSISTANT") == 0)
+            progress_fn(json_string_value(json_object_get(v, "text")), &ps);
+    }
+    am_ag_buf_puts(b, " Progress:");
+    const char *next = NULL;
+    for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        am_ag_buf_printf(b, "%s [%s] %s", i ? "," : "", ps.done[i] ? "x" : " ", steps[i].label);
+        if (!ps.done[i] && !next)
+            next = steps[i].label;
+    }
+    am_ag_buf_printf(b, ". Next: %s.", next ? next : "wait for the restore to be AVAILABLE, then "
+                                                   "repoint clients and validate");
+}
+
+static void reply_recall(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    if (!t->memory_on) {
+        am_ag_buf_puts(b, "I have no memory in this call, so I cannot recall earlier decisions.");
+        memory_off_note(t, b);
+        return;
+    }
+    struct collect c = {json_object(), b, "Decision recorded", 0};
+    am_ag_buf_printf(b, "From memory of session %s:", t->session_id);
+    /* long-term records first: they survive after the events expire */
+    size_t i;
+    json_t *v;
+    json_array_foreach(t->facts, i, v) collect_fn(json_string_value(v), &c);
+    json_array_foreach(t->summaries, i, v) collect_fn(json_string_value(v), &c);
+    json_array_foreach(t->turns, i, v) collect_fn(json_string_value(json_object_get(v, "text")),
+                                                  &c);
+    if (c.n == 0)
+        am_ag_buf_puts(b, " no decision is recorded yet.");
+    else
+        am_ag_buf_puts(b, ".");
+    int n_dec = c.n;
+    c.needle = "Snapshot ";
+    c.n = 0;
+    json_array_foreach(t->facts, i, v) collect_fn(json_string_value(v), &c);
+    json_array_foreach(t->turns, i, v) collect_fn(json_string_value(json_object_get(v, "text")),
+                                                  &c);
+    if (c.n)
+        am_ag_buf_puts(b, ".");
+    progress(t, b);
+    if (json_array_size(t->summaries))
+        am_ag_buf_printf(b, " Session summary: %s", json_string_value(json_array_get(t->summaries,
+                                                                                     0)));
+    am_ag_buf_printf(b, " (%zu long-term records and %zu recent turns recalled; %d decisions.)",
+                     json_array_size(t->facts) + json_array_size(t->summaries) +
+                         json_array_size(t->prefs),
+                     json_array_size(t->turns), n_dec);
+    json_decref(c.seen);
+}
+
+static void reply_prefs(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    if (!t->memory_on) {
+        am_ag_buf_puts(b, "I have no memory in this call, so I know no preferences of yours.");
+        memory_off_note(t, b);
+        return;
+    }
+    json_t *p = preference_list(t), *v;
+    size_t i;
+    if (json_array_size(p) == 0) {
+        am_ag_buf_printf(b, "I have no preferences recorded for %s yet.", t->actor_id);
+    } else {
+        am_ag_buf_printf(b, "Your preferences (%s):", t->actor_id);
+        json_array_foreach(p, i, v) am_ag_buf_printf(b, "%s %s", i ? ";" : "",
+                                                      json_string_value(v));
+        am_ag_buf_puts(b, ".");
+    }
+    json_decref(p);
+}
+
+static void reply_pref_statement(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    am_ag_buf_printf(b, "Noted your preference: \"%s\". I will apply it in your future sessions.",
+                     t->message);
+    memory_off_note(t, b);
+}
+
+static bool dry_run(const struct am_ag_turn *t)
+{
+    if (has(t->message, "dry run") || has(t->message, "dry-run"))
+        return true;
+    if (has(t->message, "for real") || has(t->message, "now"))
+        return false;
+    return prefers(t, "dry run") || prefers(t, "dry-run");
+}
+
+static void reply_snapshot(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    struct am_ag_cluster *cl;
+    size_t n;
+    char err[ERR_CAP], snap[192], ts[32];
+    if (am_ag_describe_clusters(t->region, &cl, &n, err, sizeof err)) {
+        am_ag_buf_printf(b, "I could not read the clusters in %s: %s", t->region, err);
+        return;
+    }
+    int k = pick_cluster(t, cl, n);
+    if (k < 0) {
+        am_ag_buf_puts(b, "Which cluster should I snapshot?");
+        free(cl);
+        return;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tm);
+    snprintf(snap, sizeof snap, "%s-migration-%s", cl[k].id, ts);
+    if (dry_run(t)) {
+        am_ag_buf_printf(b, "Dry run: I would call CreateClusterSnapshot for %s with snapshot id "
+                            "%s. Say \"take the snapshot now\" to run it.", cl[k].id, snap);
+        free(cl);
+        return;
+    }
+    char *arn, *status;
+    if (am_ag_create_snapshot(t->region, cl[k].id, snap, &arn, &status, err, sizeof err))
+        am_ag_buf_printf(b, "Snapshot of %s failed: %s", cl[k].id, err);
+    else
+        am_ag_buf_printf(b, "Snapshot %s of %s started (status %s, ARN %s). Next step: create the "
+                            "Serverless namespace and workgroup.", snap, cl[k].id,
+                         status ? status : "?", arn ? arn : "?");
+    free(arn);
+    free(status);
+    free(cl);
+}
+
+struct decided {
+    char wg[128];
+    int rpu;
+    char arn[512];
+};
+
+static void decided_fn(const char *text, void *ud)
+{
+    struct decided *d = ud;
+    if (!text)
+        return;
+    if (has(text, "Decision recorded")) {
+        char wg[128];
+        const char *s = strcasestr(text, "Decision recorded");
+        if (word_after(s, "workgroup ", wg, sizeof wg))
+            snprintf(d->wg, sizeof d->wg, "%s", wg);
+        int r = rpus(s);
+        if (r)
+            d->rpu = r;
+    }
+    const char *a = strstr(text, "arn:aws:redshift:");
+    if (a && strstr(a, ":snapshot:")) {
+        size_t len = strcspn(a, " ,;)\"");
+        if (len > 0 && a[len - 1] == '.')
+            len--;
+        snprintf(d->arn, sizeof d->arn, "%.*s", (int)len, a);
+    }
+}
+
+static void target_names(const struct am_ag_turn *t, struct decided *d, char *ns, size_t cap)
+{
+    memset(d, 0, sizeof *d);
+    each_text(t, decided_fn, d);
+    decided_fn(t->message, d);
+    char wg[128];
+    if (word_after(t->message, "workgroup ", wg, sizeof wg))
+        snprintf(d->wg, sizeof d->wg, "%s", wg);
+    if (!*d->wg)
+        snprintf(d->wg, sizeof d->wg, "migration-wg");
+    size_t n = strlen(d->wg);
+    if (n > 3 && strcmp(d->wg + n - 3, "-wg") == 0)
+        snprintf(ns, cap, "%.*s-ns", (int)(n - 3), d->wg);
+    else
+        snprintf(ns, cap, "%s-ns", d->wg);
+    if (!d->rpu)
+        d->rpu = 128;
+}
+
+static void reply_create_target(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    struct decided d;
+    char ns[160], err[ERR_CAP];
+    json_t *out = NULL;
+    target_names(t, &d, ns, sizeof ns);
+    if (dry_run(t)) {
+        am_ag_buf_printf(b, "Dry run: I would call CreateNamespace %s (manageAdminPassword) and "
+                            "CreateWorkgroup %s with %d RPUs base capacity. Say \"create them "
+                            "now\" to run it.", ns, d.wg, d.rpu);
+        return;
+    }
+    json_t *req = json_pack("{s:s, s:b}", "namespaceName", ns, "manageAdminPassword", 1);
+    int rc = am_ag_serverless(t->region, "CreateNamespace", req, &out, err, sizeof err);
+    json_decref(req);
+    if (rc) {
+        am_ag_buf_printf(b, "CreateNamespace %s failed: %s", ns, err);
+        return;
+    }
+    json_decref(out);
+    req = json_pack("{s:s, s:s, s:i, s:i}", "workgroupName", d.wg, "namespaceName", ns,
+                    "baseCapacity", d.rpu, "maxCapacity", d.rpu > 512 ? d.rpu : 512);
+    rc = am_ag_serverless(t->region, "CreateWorkgroup", req, &out, err, sizeof err);
+    json_decref(req);
+    if (rc) {
+        am_ag_buf_printf(b, "Namespace %s created, but CreateWorkgroup %s failed: %s", ns, d.wg,
+                         err);
+        return;
+    }
+    const char *st = json_string_value(json_object_get(json_object_get(out, "workgroup"),
+                                                       "status"));
+    am_ag_buf_printf(b, "Created Serverless namespace %s and workgroup %s (%d RPUs base, status "
+                        "%s). Next step: restore the snapshot into it.", ns, d.wg, d.rpu,
+                     st ? st : "?");
+    json_decref(out);
+}
+
+static void reply_restore(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    struct decided d;
+    char ns[160], err[ERR_CAP];
+    json_t *out = NULL;
+    target_names(t, &d, ns, sizeof ns);
+    if (!*d.arn) {
+        am_ag_buf_puts(b, "I need the snapshot ARN to restore: take a snapshot first (\"take the "
+                          "snapshot now\") or give me its ARN.");
+        return;
+    }
+    if (dry_run(t)) {
+        am_ag_buf_printf(b, "Dry run: I would call RestoreFromSnapshot into namespace %s and "
+                            "workgroup %s from %s.", ns, d.wg, d.arn);
+        return;
+    }
+    json_t *req = json_pack("{s:s, s:s, s:s}", "namespaceName", ns, "workgroupName", d.wg,
+                            "snapshotArn", d.arn);
+    int rc = am_ag_serverless(t->region, "RestoreFromSnapshot", req, &out, err, sizeof err);
+    json_decref(req);
+    if (rc) {
+        am_ag_buf_printf(b, "RestoreFromSnapshot failed: %s", err);
+        return;
+    }
+    const char *st = json_string_value(json_object_get(json_object_get(out, "namespace"),
+                                                       "status"));
+    am_ag_buf_printf(b, "Restore of %s into namespace %s started (status %s). Ask for the status "
+                        "until it is AVAILABLE.", d.arn, ns, st ? st : "?");
+    json_decref(out);
+}
+
+/* "Is the snapshot ready?", "is the restore done?": live status of the latest step taken. */
+static void reply_check(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    struct decided d;
+    char ns[160], err[ERR_CAP];
+    struct progress_state ps = {{false}};
+    size_t i;
+    json_t *v;
+
+    target_names(t, &d, ns, sizeof ns);
+    json_array_foreach(t->turns, i, v) {
+        if (strcmp(json_string_value(json_object_get(v, "role")) ?: "", "ASSISTANT") == 0)
+            progress_fn(json_string_value(json_object_get(v, "text")), &ps);
+    }
+    if (ps.done[5] || ps.done[4]) {          /* restore started, or the target exists */
+        json_t *req = json_pack("{s:s}", "namespaceName", ns), *out = NULL;
+        int rc = am_ag_serverless(t->region, "GetNamespace", req, &out, err, sizeof err);
+        json_decref(req);
+        if (rc) {
+            am_ag_buf_printf(b, "I could not read namespace %s: %s", ns, err);
+            return;
+        }
+        const char *st = json_string_value(json_object_get(json_object_get(out, "namespace"),
+                                                           "status")) ?: "?";
+        if (ps.done[5] && strcmp(st, "AVAILABLE") == 0)
+            am_ag_buf_printf(b, "Restore complete: namespace %s is AVAILABLE. Next step: repoint "
+                                "clients to workgroup %s and validate.", ns, d.wg);
+        else
+            am_ag_buf_printf(b, "Namespace %s is %s%s.", ns, st,
+                             ps.done[5] ? "; the restore is still running, ask again later" : "");
+        json_decref(out);
+        return;
+    }
+    if (*d.arn) {
+        const char *id = strrchr(d.arn, '/');
+        char *st = NULL;
+        if (am_ag_snapshot_status(t->region, id ? id + 1 : d.arn, &st, err, sizeof err)) {
+            am_ag_buf_printf(b, "I could not read the snapshot status: %s", err);
+            return;
+        }
+        am_ag_buf_printf(b, "Snapshot %s is %s.%s", id ? id + 1 : d.arn, st ? st : "?",
+                         st && strcmp(st, "available") == 0 ?
+                             " Next step: create the Serverless namespace and workgroup." : "");
+        free(st);
+        return;
+    }
+    am_ag_buf_puts(b, "Nothing is running yet: no snapshot or restore was started in this "
+                      "session.");
+    memory_off_note(t, b);
+}
+
+static void reply_serverless(const struct am_ag_turn *t, struct am_ag_buf *b)
+{
+    char err[ERR_CAP];
+    json_t *ns = NULL, *wg = NULL, *req = json_object(), *v;
+    size_t i;
+    if (am_ag_serverless(t->region, "ListNamespaces", req, &ns, err, sizeof err) ||
+        am_ag_serverless(t->region, "ListWorkgroups", req, &wg, err, sizeof err)) {
+        am_ag_buf_printf(b, "I could not list Redshift Serverless resources in %s: %s", t->region,
+                         err);
+        goto out;
+    }
+    am_ag_buf_printf(b, "In %s Redshift Serverless has %zu namespace(s)", t->region,
+                     json_array_size(json_object_get(ns, "namespaces")));
+    json_array_foreach(json_object_get(ns, "namespaces"), i, v) am_ag_buf_printf(
+        b, "%s%s (%s)", i ? ", " : ": ",
+        json_string_value(json_object_get(v, "namespaceName")) ?: "?",
+        json_string_value(json_object_get(v, "status")) ?: "?");
+    am_ag_buf_printf(b, " and %zu workgroup(s)", json_array_size(json_object_get(wg,
+                                                                                 "workgroups")));
+    json_array_foreach(json_object_get(wg, "workgroups"), i, v) am_ag_buf_printf(
+        b, "%s%s (%s, %lld RPUs)", i ? ", " : ": ",
+        json_string_value(json_object_get(v, "workgroupName")) ?: "?",
+        json_string_value(json_object_get(v, "status")) ?: "?",
+        (long long)json_integer_value(json_object_get(v, "baseCapacity")));
+    am_ag_buf_puts(b, ".");
+out:
+    json_decref(req);
+    json_decref(ns);
+    json_decref(wg);
+}
+
+char *am_ag_reason(const struct am_ag_turn *t)
+{
+    static const char *const pref_q[] = {"my preference", "what do i prefer", "what did i prefer",
+                                         "preferences", NULL};
+    static const char *const pref_s[] = {"i prefer", "i always", "i like", "please always",
+                                         "my preference is", "i want every", NULL};
+    static const char *const recall[] = {"decide", "decision", "where were we", "remember",
+                                         "progress", "recap", "status", "so far", NULL};
+    static const char *const decide[] = {"let's use", "lets use", "let us use", "we will use",
+                                         "we'll use", "go with", "decided to use", "choose a",
+                                         "we choose", NULL};
+    static const char *const create[] = {"create the namespace", "create the workgroup",
+                                         "create namespace", "create workgroup",
+                                         "create the serverless", "create them", NULL};
+    static const char *const check[] = {"ready", "done", "finished", "complete", "is the ",
+                                        "status of", NULL};
+    const char *m = t->message;
+    struct am_ag_buf b = {0};
+
+    if (has_any(m, pref_q) && is_question(m))
+        reply_prefs(t, &b);
+    else if (has_any(m, pref_s))
+        reply_pref_statement(t, &b);
+    else if (has_any(m, decide))
+        reply_decision(t, &b);
+    else if (has_any(m, check) && (has(m, "snapshot") || has(m, "restore")))
+        reply_check(t, &b);
+    else if (has_any(m, recall))
+        reply_recall(t, &b);
+    else if (has(m, "restore"))
+        reply_restore(t, &b);
+    else if (has_any(m, create))
+        reply_create_target(t, &b);
+    else if (has(m, "snapshot"))
+        reply_snapshot(t, &b);
+    else if (has(m, "wlm") || has(m, "queue"))
+        reply_wlm(t, &b);
+    else if (has(m, "plan") || has(m, "migrat") || has(m, "sizing") || has(m, "size "))
+        reply_plan(t, &b);
+    else if (has(m, "cluster"))
+        reply_clusters(t, &b);
+    else if (has(m, "workgroup") || has(m, "namespace") || has(m, "serverless"))
+        reply_serverless(t, &b);
+    else
+        reply_help(t, &b);
+    return am_ag_buf_take(&b);
+}
