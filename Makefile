@@ -16,11 +16,11 @@ endif
 
 PKGS    := sqlite3 jansson libmicrohttpd
 CFLAGS  += -std=c11 -D_GNU_SOURCE -DAM_HAVE_CURL $(OPT) -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -Wmissing-prototypes -fvisibility=hidden -fPIC -pthread -Iinclude -Isrc $(SANFLAGS)
-LDLIBS  += -lsqlite3 -ljansson -lcurl -lcrypto -lm -pthread
+           -Wmissing-prototypes -fvisibility=hidden -fPIC -pthread -Iinclude -Isrc -I/usr/include/postgresql $(SANFLAGS)
+LDLIBS  += -lsqlite3 -lpq -ljansson -lcurl -lcrypto -lm -pthread
 LDFLAGS += $(SANFLAGS)
 
-LIB_SRC  := $(wildcard src/util/*.c src/core/*.c src/store/*.c src/store/sqlite/*.c \
+LIB_SRC  := $(wildcard src/util/*.c src/core/*.c src/store/*.c src/store/sqlite/*.c src/store/postgres/*.c \
                        src/search/*.c src/extract/*.c)
 HTTP_SRC := $(wildcard src/api/http/*.c src/daemon/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)

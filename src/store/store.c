@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 #include "core/db.h"
+#include "store/postgres/pg.h"
 #include "store/sqlite/sqlite.h"
 
 #include <string.h>
@@ -14,12 +15,17 @@ int am_store_open(am_db *db, const char *uri, unsigned flags,
 {
     *out_ops = NULL;
     *out_st = NULL;
-    if (strncmp(uri, "postgres://", 11) == 0 || strncmp(uri, "postgresql://", 13) == 0)
-        return am_error(db, AM_EUNAVAIL, "the PostgreSQL backend is not built yet: %s",
-                        "use a SQLite file path");
+    int rc;
+
+    if (strncmp(uri, "postgres://", 11) == 0 || strncmp(uri, "postgresql://", 13) == 0) {
+        rc = am_pg_open(db, uri, flags, out_st);
+        if (rc == AM_OK)
+            *out_ops = &am_store_postgres;
+        return rc;
+    }
     if (strncmp(uri, "sqlite:", 7) == 0)
         uri += 7;
-    int rc = am_sqlite_open(db, uri, flags, out_st);
+    rc = am_sqlite_open(db, uri, flags, out_st);
     if (rc == AM_OK)
         *out_ops = &am_store_sqlite;
     return rc;

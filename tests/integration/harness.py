@@ -49,6 +49,30 @@ def binary():
     return os.environ.get("AGENTMEM_BIN") or os.path.join(ROOT, "build", "agentmemd")
 
 
+# AGENTMEM_TEST_DB_URI=postgres://user@host:port/postgres runs every server on PostgreSQL:
+# each store path stands for its own database there (the same path, the same database), so
+# restarts and two servers on one store behave as with SQLite files.
+PG_URI = os.environ.get("AGENTMEM_TEST_DB_URI") or None
+sqlite_only = unittest.skipIf(PG_URI, "inspects or locks the SQLite file itself")
+
+
+def store_uri(path):
+    """The --db value for a store path: the path itself, or its PostgreSQL database."""
+    if not PG_URI or "://" in path:
+        return path
+    import hashlib
+    name = "it_" + hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:16]
+    base, _, query = PG_URI.partition("?")
+    uri = base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
+    exists = subprocess.run(["psql", "-XAtq", PG_URI, "-c",
+                             "SELECT 1 FROM pg_database WHERE datname = '%s'" % name],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", "-Xq", PG_URI, "-c", "CREATE DATABASE " + name],
+                       capture_output=True, check=True)
+    return uri
+
+
 class Server:
     def __init__(self, args=(), db=None, env=None, tmpdir=None):
         self.tmp = tmpdir or tempfile.mkdtemp(prefix="agentmemd-it-")
@@ -71,7 +95,7 @@ class Server:
                 del env[k]
         if self.env:
             env.update(self.env)
-        cmd = [binary(), "--listen", "127.0.0.1:0", "--db", self.db] + self.args
+        cmd = [binary(), "--listen", "127.0.0.1:0", "--db", store_uri(self.db)] + self.args
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log, env=env)
         deadline = time.time() + timeout

@@ -13,7 +13,7 @@ import time
 import unittest
 import uuid
 
-from harness import Server, binary
+from harness import Server, binary, sqlite_only
 
 T0 = 1767225600
 
@@ -87,6 +87,7 @@ class TestOptions(unittest.TestCase):
 
 
 class TestLifecycle(unittest.TestCase):
+    @sqlite_only  # a PostgreSQL database is meant to be shared by servers
     def test_second_start_on_same_db_refused(self):
         a = Server().start()
         try:
@@ -124,6 +125,7 @@ class TestLifecycle(unittest.TestCase):
         self.assertIn("SIGTERM: stopping", srv.log_text())
         self.assertIn("agentmemd: stopped", srv.log_text())
 
+    @sqlite_only
     def test_sigterm_finishes_request_in_flight(self):
         srv = Server().start()
         cp, dp = srv.cp(), srv.dp()

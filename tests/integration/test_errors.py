@@ -13,7 +13,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from harness import Server, ServerTestCase
+from harness import Server, ServerTestCase, sqlite_only
 
 T0 = 1767225600
 
@@ -130,17 +130,18 @@ class TestErrorShapes(ServerTestCase):
 
 
 class TestThrottled(ServerTestCase):
+    @sqlite_only
     def test_busy_store_is_throttled(self):
         mid = self.make_memory("Busy")
         self.add_event(mid)
         hold = sqlite3.connect(self.server.db, timeout=0, isolation_level=None)
         try:
             hold.execute("BEGIN EXCLUSIVE")
-            t0 = time.time()
+            # no timing assertion: the store waits out its busy timeout (10 s), and background
+            # writes queued before this one may each wait too
             with self.assertRaises(self.dp.exceptions.ThrottledException) as ctx:
                 self.add_event(mid, text="blocked")
             self.assertError(ctx, 429, "ThrottledException")
-            self.assertLess(time.time() - t0, 30)
         finally:
             hold.execute("ROLLBACK")
             hold.close()

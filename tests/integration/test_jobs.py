@@ -31,7 +31,7 @@ class TestJobs(ServerTestCase):
             for m in j["messages"]["messagesList"]:
                 self.assertRegex(m["eventId"], r"^\d{19}#[0-9a-f]{8}$")
                 self.assertIsInstance(m["messageIndex"], int)
-            self.assertIn(j["status"], ("FAILED", "PENDING", "RUNNING"))
+            self.assertIn(j["status"], ("FAILED", "PENDING", "RUNNING", "RETRYING"))
 
     def test_no_strategies_no_jobs(self):
         self.dp.create_event(memoryId=self.plain, actorId="alice", sessionId="s",
@@ -57,12 +57,37 @@ class TestJobs(ServerTestCase):
         self.assertEqual(status, 400)
         self.assertEqual(body["fieldList"][0]["name"], "maxResults")
 
-    def test_start_existing_and_unknown(self):
-        jobs = self.dp.list_memory_extraction_jobs(memoryId=self.mid)["jobs"]
-        if jobs:
-            r = self.dp.start_memory_extraction_job(memoryId=self.mid,
-                                                    extractionJob={"jobId": jobs[0]["jobID"]})
-            self.assertEqual(r["jobId"], jobs[0]["jobID"])
+    def test_failed_job_listed_and_restarted(self):
+        # a namespace template that resolves past 1,024 characters for a long actor id makes
+        # extraction fail for real: retried with backoff (2 s, 4 s), then FAILED
+        mid = self.cp.create_memory(
+            name=self.unique("Fail"), eventExpiryDuration=30,
+            memoryStrategies=[{"semanticMemoryStrategy": {
+                "name": "Facts",
+                "namespaces": ["/{actorId}/{actorId}/{actorId}/{actorId}/{actorId}"]}}])["memory"]["id"]
+        actor = "a" * 250
+        ev = self.dp.create_event(memoryId=mid, actorId=actor, sessionId="s1",
+                                  eventTimestamp=time.time(),
+                                  payload=conv("prod-cluster runs 4 nodes"))["event"]
+        deadline = time.time() + 30
+        failed = []
+        while time.time() < deadline and not failed:
+            failed = self.dp.list_memory_extraction_jobs(
+                memoryId=mid, filter={"status": "FAILED"})["jobs"]
+            time.sleep(0.2)
+        self.assertEqual(len(failed), 1)
+        job = failed[0]
+        self.assertEqual(job["actorId"], actor)
+        self.assertIn("namespace", job["failureReason"])
+        self.assertEqual(job["messages"]["messagesList"][0]["eventId"], ev["eventId"])
+        r = self.dp.start_memory_extraction_job(memoryId=mid,
+                                                extractionJob={"jobId": job["jobID"]})
+        self.assertEqual(r["jobId"], job["jobID"])
+        again = self.dp.list_memory_extraction_jobs(memoryId=mid)["jobs"]
+        self.assertEqual([j["jobID"] for j in again], [job["jobID"]])
+        self.assertIn(again[0]["status"], ("RETRYING", "RUNNING", "FAILED"))
+
+    def test_start_unknown(self):
         with self.assertRaises(self.dp.exceptions.ResourceNotFoundException) as ctx:
             self.dp.start_memory_extraction_job(memoryId=self.mid, extractionJob={"jobId": "job-nope"})
         self.assertEqual(ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)

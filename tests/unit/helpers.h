@@ -7,8 +7,19 @@
 #include "agentmem.h"
 #include "test.h"
 
-/* Open a fresh store in the test's temp dir (no background purge). */
+#include <stdbool.h>
+
+/* The store under test: a SQLite file in the test's temp dir, or a fresh PostgreSQL
+   database when AGENTMEM_TEST_STORE names a postgres:// maintenance database. The same
+   URI for the whole test; call it before forking so that children share it. */
+const char *th_store(void);
+/* Whether the tests run against PostgreSQL (for tests of SQLite internals). */
+bool th_is_pg(void);
+/* Open the test's store (no background purge). */
 am_db *th_open(void);
+/* SELECT count(*) FROM table WHERE where, and plain SQL, on the store under test. */
+long long th_count(const char *table, const char *where);
+void th_exec(const char *sql);
 /* Create a memory named name (no strategies, expiry days) and copy its id into id[128]. */
 void th_memory(am_db *db, const char *name, int expiry_days, char id[128]);
 /* Append a one-turn USER event; returns the new event id in out_id[64] if not NULL. */

@@ -42,6 +42,8 @@ static void check_integrity(const char *path)
 {
     sqlite3 *h = NULL;
     sqlite3_stmt *s = NULL;
+    if (th_is_pg())             /* PostgreSQL checks its own pages; nothing to ask here */
+        return;
     ASSERT_EQ(sqlite3_open(path, &h), SQLITE_OK);
     ASSERT_EQ(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
@@ -65,7 +67,7 @@ TEST_T(crash_kill9_keeps_acknowledged_events, 120)
         if (pid == 0) {
             close(fds[0]);
             am_db *cdb = NULL;
-            if (am_open(test_path("t.db"), AM_OPEN_NOPURGE, &cdb))
+            if (am_open(th_store(), AM_OPEN_NOPURGE, &cdb))
                 _exit(2);
             pthread_t t[4];
             struct crash_writer w[4];
@@ -88,7 +90,7 @@ TEST_T(crash_kill9_keeps_acknowledged_events, 120)
         ASSERT(WIFSIGNALED(status));
 
         int acked = 1;
-        ASSERT_OK(am_open(test_path("t.db"), AM_OPEN_NOPURGE, &db));
+        ASSERT_OK(am_open(th_store(), AM_OPEN_NOPURGE, &db));
         ASSERT_EQ(sscanf(first, "%15s %63s", session, id), 2);
         am_events *e0 = NULL;
         if (am_event_get(db, mem, "alice", session, id, &e0))
@@ -105,7 +107,7 @@ TEST_T(crash_kill9_keeps_acknowledged_events, 120)
         }
         fclose(f);
         am_close(db);
-        check_integrity(test_path("t.db"));
+        check_integrity(th_store());
     }
 }
 
@@ -167,5 +169,5 @@ TEST(concurrent_writers_and_readers)
         ASSERT_EQ(s->items[i].n_events, 200);
     am_sessions_free(s);
     am_close(db);
-    check_integrity(test_path("t.db"));
+    check_integrity(th_store());
 }

@@ -7,7 +7,6 @@
 #include "helpers.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -251,11 +250,7 @@ TEST(extraction_failure_retries_then_fails)
     ASSERT_EQ(done, 0);
     for (int attempt = 0; attempt < 3; attempt++) {    /* make the retries due now */
         char sql[] = "UPDATE jobs SET run_after_ms = 0";
-        sqlite3 *h = NULL;
-        ASSERT_EQ(sqlite3_open(test_path("t.db"), &h), SQLITE_OK);
-        sqlite3_busy_timeout(h, 5000);
-        ASSERT_EQ(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-        sqlite3_close(h);
+        th_exec(sql);
         ASSERT_OK(am_extract_run(db, 10, &done));
     }
     jq.status = "FAILED";
@@ -278,7 +273,7 @@ TEST(extraction_failure_retries_then_fails)
 TEST(extraction_background_worker)
 {
     am_db *db = NULL;
-    ASSERT_OK(am_open(test_path("t.db"), 0, &db));     /* with the worker thread */
+    ASSERT_OK(am_open(th_store(), 0, &db));     /* with the worker thread */
     char mem[128];
     make_memory(db, STRATEGIES, mem);
     turn(db, mem, "bob", "s1", T0, AM_ROLE_USER, "I always want a snapshot before changes.");
@@ -386,7 +381,7 @@ TEST_T(extraction_restart_mid_backlog_runs_each_job_once, 120)
     pid_t pid = fork();
     if (pid == 0) {
         am_db *cdb = NULL;
-        if (am_open(test_path("t.db"), AM_OPEN_MANUAL, &cdb))
+        if (am_open(th_store(), AM_OPEN_MANUAL, &cdb))
             _exit(2);
         for (;;) {
             int done = 0;
@@ -398,7 +393,7 @@ TEST_T(extraction_restart_mid_backlog_runs_each_job_once, 120)
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     usleep(400000);                  /* let the dead worker's lease run out */
-    ASSERT_OK(am_open(test_path("t.db"), AM_OPEN_MANUAL, &db));
+    ASSERT_OK(am_open(th_store(), AM_OPEN_MANUAL, &db));
     run_all(db);
     am_job_query jq = {.memory_id = mem};
     am_jobs *j = NULL;

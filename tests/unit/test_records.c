@@ -4,7 +4,6 @@
  */
 #include "helpers.h"
 
-#include <sqlite3.h>
 
 static const int64_t T0 = 1767225600000;
 
@@ -193,11 +192,10 @@ TEST(record_vectors_reindexed_after_model_change)
         add(db, mem, "/facts/alice", text, T0 + i, NULL);
     }
     /* pretend another embedding model made these vectors */
-    sqlite3 *h = NULL;
-    ASSERT_EQ(sqlite3_open(test_path("t.db"), &h), SQLITE_OK);
-    sqlite3_busy_timeout(h, 5000);
-    ASSERT_EQ(sqlite3_exec(h, "UPDATE records SET embed_model = 'old-model', embedding = "
-                              "zeroblob(16)", NULL, NULL, NULL), SQLITE_OK);
+    th_exec(th_is_pg() ? "UPDATE records SET embed_model = 'old-model', embedding = "
+                         "decode(repeat('00', 16), 'hex')"
+                       : "UPDATE records SET embed_model = 'old-model', embedding = "
+                         "zeroblob(16)");
     /* a typo finds nothing lexically, and no vector of the current model exists yet */
     am_record_query q = {.memory_id = mem, .namespace_ = "/facts", .query = "snapshtos",
                          .top_k = 3};
@@ -207,13 +205,7 @@ TEST(record_vectors_reindexed_after_model_change)
     am_records_free(r);
     int done = 0;
     ASSERT_OK(am_extract_run(db, 10, &done));
-    sqlite3_stmt *s = NULL;
-    ASSERT_EQ(sqlite3_prepare_v2(h, "SELECT count(*) FROM records WHERE embed_model = "
-                                    "'old-model'", -1, &s, NULL), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-    ASSERT_EQ(sqlite3_column_int(s, 0), 0);
-    sqlite3_finalize(s);
-    sqlite3_close(h);
+    ASSERT_EQ(th_count("records", "embed_model = 'old-model'"), 0);
     ASSERT_OK(am_record_search(db, &q, &r));
     ASSERT_EQ(r->n, 3);                  /* found by their new vectors */
     am_records_free(r);
