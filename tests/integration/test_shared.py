@@ -121,3 +121,47 @@ class TestTwoServers(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(PG_URI, "needs a shared store (AGENTMEM_TEST_DB_URI=postgres://...)")
+class TestServerKilledUnderLoad(unittest.TestCase):
+    def test_acknowledged_writes_survive_sigkill(self):
+        a = Server().start()
+        b = Server(db=a.db).start()
+        try:
+            mid = a.cp().create_memory(name="Kill_%s" % uuid.uuid4().hex[:6],
+                                       eventExpiryDuration=30)["memory"]["id"]
+            acked, lock = [], threading.Lock()
+            stop = threading.Event()
+
+            def writer(n):
+                dp = a.dp()
+                i = 0
+                while not stop.is_set():
+                    try:
+                        r = dp.create_event(memoryId=mid, actorId="alice", sessionId="w%d" % n,
+                                            eventTimestamp=time.time(), payload=conv("w%d-%d" % (n, i)))
+                    except Exception:  # noqa: BLE001 - the server died: stop writing
+                        return
+                    with lock:
+                        acked.append(("w%d" % n, r["event"]["eventId"]))
+                    i += 1
+
+            threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+            for t in threads:
+                t.start()
+            time.sleep(1.5)
+            a.proc.kill()                      # SIGKILL in the middle of the load
+            a.proc.wait()
+            stop.set()
+            for t in threads:
+                t.join()
+            self.assertGreater(len(acked), 0)
+            dp = b.dp()
+            for session, eid in acked:         # every acknowledged write, through the other
+                ev = dp.get_event(memoryId=mid, actorId="alice", sessionId=session, eventId=eid)
+                self.assertEqual(ev["event"]["eventId"], eid)
+        finally:
+            if a.proc.poll() is None:
+                a.stop()
+            self.assertEqual(b.stop(), 0)
