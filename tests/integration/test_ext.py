@@ -42,7 +42,8 @@ class TestHealthMetrics(ServerTestCase):
         self.assertRegex(text, r'agentmem_http_request_duration_seconds_count\{operation="CreateEvent"\} 3\n')
         self.assertRegex(text, r'agentmem_http_request_duration_seconds_bucket\{operation="CreateEvent",le="\+Inf"\} 3\n')
         self.assertIn("# TYPE agentmem_http_requests_total counter", text)
-        self.assertRegex(text, r"agentmem_http_requests_in_flight 1\n")  # this request
+        # this request at least (a request of another client may still be finishing)
+        self.assertRegex(text, r"agentmem_http_requests_in_flight [1-9][0-9]*\n")
         for line in text.splitlines():
             if line and not line.startswith("#"):
                 self.assertRegex(line, r'^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$', line)
