@@ -48,8 +48,9 @@ $(LIB): $(call obj,$(LIB_SRC))
 $(BUILD)/agentmemd: $(call obj,$(HTTP_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
 
-$(BUILD)/agentmem: $(call obj,$(CLI_SRC)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# the CLI embeds the HTTP layer to serve --db files in-process (one code path for both)
+$(BUILD)/agentmem: $(call obj,$(CLI_SRC) $(wildcard src/api/http/*.c)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
 
 # the Redshift migration agent (docs/agent.md)
 $(BUILD)/redshift-migration-agent: $(call obj,$(AGENT_SRC)) $(LIB)

@@ -369,3 +369,22 @@ int am_http_ext_search_events(struct am_http_req *req)
         return am_http_reply_error(req, AM_ENOMEM, "out of memory");
     return am_http_reply_json(req, 200, json_pack("{s:o}", "events", list));
 }
+
+/* GET /_agentmem/memories/{m}/records/{r}/history: every version, oldest first. */
+int am_http_ext_record_history(struct am_http_req *req)
+{
+    am_records *r = NULL;
+    int rc = am_record_history(req->db, am_http_label(req, 0), am_http_label(req, 1), &r);
+    if (rc)
+        return am_http_reply_error(req, rc, am_errmsg(req->db));
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < r->n; i++)
+        if (json_array_append_new(list, am_http_record_json(&r->items[i], false))) {
+            json_decref(list);
+            list = NULL;
+        }
+    am_records_free(r);
+    if (!list)
+        return am_http_reply_error(req, AM_ENOMEM, "out of memory");
+    return am_http_reply_json(req, 200, json_pack("{s:o}", "versions", list));
+}

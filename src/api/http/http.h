@@ -256,6 +256,7 @@ int am_http_ext_delete_session(struct am_http_req *req);
 int am_http_ext_list_actors(struct am_http_req *req);
 int am_http_ext_forget_actor(struct am_http_req *req);
 int am_http_ext_context(struct am_http_req *req);
+int am_http_ext_record_history(struct am_http_req *req);
 int am_http_ext_search_events(struct am_http_req *req);
 
 /* ---- server internals used by ext.c ----------------------------------------------- */

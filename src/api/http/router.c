@@ -53,6 +53,7 @@ const struct am_http_route am_http_routes[] = {
     {"GET", "/_agentmem/metrics", "Metrics", am_http_ext_metrics},
     {"GET", X "/sessions", "ListAllSessions", am_http_ext_list_sessions},
     {"POST", X "/context", "GetContext", am_http_ext_context},
+    {"GET", X "/records/{memoryRecordId}/history", "RecordHistory", am_http_ext_record_history},
     {"POST", X "/actors/{actorId}/search", "SearchEvents", am_http_ext_search_events},
     {"GET", X "/actors", "ListActorDetails", am_http_ext_list_actors},
     {"DELETE", X "/actors/{actorId}", "ForgetActor", am_http_ext_forget_actor},
