@@ -33,14 +33,14 @@ trap cleanup EXIT
     "-p $pgport -k $tmp -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null)
 URI="postgres://agentmem@127.0.0.1:$pgport/postgres"
 
-start_server() {     # start_server DB -> prints the URL
-    local port
+start_server() {     # start_server DB VAR: sets VAR to the URL (not in a subshell, so the
+    local port       # pid reaches the cleanup)
     port=$(free_port)
     AGENTMEM_LOG_LEVEL=warn build/agentmemd --listen 127.0.0.1:$port --db "$1" \
         --access-log off >>"$tmp/agentmemd.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/_agentmem/health >/dev/null && break; sleep 0.1; done
-    echo "http://127.0.0.1:$port"
+    printf -v "$2" '%s' "http://127.0.0.1:$port"
 }
 make_memory() {      # make_memory URL NAME -> prints the id
     curl -sf -X POST "$1/memories/create" -H 'Content-Type: application/json' \
@@ -61,9 +61,9 @@ LUA
 rps() { awk '/Requests\/sec/ {print $2}'; }
 median() { sort -n | sed -n 2p; }
 
-SQ=$(start_server "$tmp/bench.db")
-PA=$(start_server "$URI")
-PB=$(start_server "$URI")
+start_server "$tmp/bench.db" SQ
+start_server "$URI" PA
+start_server "$URI" PB
 SQM=$(make_memory "$SQ" Sq)
 PGM=$(make_memory "$PA" Pg)
 LS=$(lua "$SQM" sq)
