@@ -125,6 +125,32 @@ out:
     return rc;
 }
 
+int am_payload_text(am_db *db, const char *payload_json, char **out)
+{
+    struct am_arena *a = am_arena_create();
+    am_payload *pl = NULL;
+    size_t n = 0, len = 0;
+    char *text = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!a)
+        return am_error(db, AM_ENOMEM, "out of memory");
+    rc = am_payload_from_json(db, a, payload_json, &pl, &n);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (pl[i].kind == AM_PAYLOAD_CONVERSATIONAL)
+            len += strlen(pl[i].text) + 1;
+    if (!rc && !(text = calloc(len + 1, 1)))
+        rc = am_error(db, AM_ENOMEM, "out of memory");
+    for (size_t i = 0, o = 0; !rc && i < n; i++)
+        if (pl[i].kind == AM_PAYLOAD_CONVERSATIONAL)
+            o += (size_t)snprintf(text + o, len + 1 - o, "%s%s", o ? " " : "", pl[i].text);
+    am_arena_destroy(a);
+    if (!rc)
+        *out = text;
+    return rc;
+}
+
 int am_metadata_from_json(am_db *db, struct am_arena *a, const char *text, am_kv **out,
                           size_t *out_n)
 {

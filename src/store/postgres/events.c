@@ -861,33 +861,6 @@ struct index_ctx {
     int *out_n;
 };
 
-/* The conversational text of a stored payload, malloc'd ("" when none). */
-static int payload_text(am_db *db, const char *payload_json, char **out)
-{
-    struct am_arena *a = am_arena_create();
-    am_payload *pl = NULL;
-    size_t n = 0, len = 0;
-    char *text = NULL;
-    int rc;
-
-    *out = NULL;
-    if (!a)
-        return am_error(db, AM_ENOMEM, "out of memory");
-    rc = am_payload_from_json(db, a, payload_json, &pl, &n);
-    for (size_t i = 0; !rc && i < n; i++)
-        if (pl[i].kind == AM_PAYLOAD_CONVERSATIONAL)
-            len += strlen(pl[i].text) + 1;
-    if (!rc && !(text = calloc(len + 1, 1)))
-        rc = am_error(db, AM_ENOMEM, "out of memory");
-    for (size_t i = 0, o = 0; !rc && i < n; i++)
-        if (pl[i].kind == AM_PAYLOAD_CONVERSATIONAL)
-            o += (size_t)snprintf(text + o, len + 1 - o, "%s%s", o ? " " : "", pl[i].text);
-    am_arena_destroy(a);
-    if (!rc)
-        *out = text;
-    return rc;
-}
-
 static int index_fn(am_db *db, struct am_pg_conn *c, void *arg)
 {
     /* SKIP LOCKED: several servers index side by side without waiting for each other.
@@ -910,7 +883,7 @@ static int index_fn(am_db *db, struct am_pg_conn *c, void *arg)
     *x->out_n = 0;
     for (int i = 0; !rc && i < PQntuples(s); i++) {
         char *text = NULL;
-        rc = payload_text(db, PQgetvalue(s, i, 1), &text);
+        rc = am_payload_text(db, PQgetvalue(s, i, 1), &text);
         if (!rc && *text) {
             struct am_pgp w = {0};
             am_pg_text(&w, PQgetvalue(s, i, 0));

@@ -885,25 +885,9 @@ static int index_fn(am_db *db, struct am_conn *c, void *arg)
     sqlite3_bind_int(s, 1, x->batch);
     while (!rc && (src = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t seq = sqlite3_column_int64(s, 0);
-        struct am_arena *a = am_arena_create();
-        am_payload *p = NULL;
-        size_t n = 0;
-        if (!a) {
-            rc = am_error(db, AM_ENOMEM, "out of memory");
-            break;
-        }
-        rc = am_payload_from_json(db, a, (const char *)sqlite3_column_text(s, 1), &p, &n);
-        size_t len = 0;
-        for (size_t i = 0; !rc && i < n; i++)
-            if (p[i].kind == AM_PAYLOAD_CONVERSATIONAL)
-                len += strlen(p[i].text) + 1;
-        char *text = rc ? NULL : calloc(len + 1, 1);
-        if (!rc && !text)
-            rc = am_error(db, AM_ENOMEM, "out of memory");
-        for (size_t i = 0, o = 0; !rc && i < n; i++)
-            if (p[i].kind == AM_PAYLOAD_CONVERSATIONAL)
-                o += (size_t)snprintf(text + o, len + 1 - o, "%s%s", o ? " " : "", p[i].text);
-        if (!rc && len) {
+        char *text = NULL;
+        rc = am_payload_text(db, (const char *)sqlite3_column_text(s, 1), &text);
+        if (!rc && *text) {
             sqlite3_stmt *w = am_sqlite_stmt(db, c, ins);
             if (!w) {
                 rc = AM_EIO;
@@ -917,7 +901,6 @@ static int index_fn(am_db *db, struct am_conn *c, void *arg)
             }
         }
         free(text);
-        am_arena_destroy(a);
         last = seq;
         (*x->out_n)++;
     }
