@@ -134,9 +134,11 @@ class TestThrottled(ServerTestCase):
     def test_busy_store_is_throttled(self):
         mid = self.make_memory("Busy")
         self.add_event(mid)
-        hold = sqlite3.connect(self.server.db, timeout=0, isolation_level=None)
+        # the server's own background writers (extraction, purge) may hold the lock for a
+        # moment: wait for them, then keep the lock ourselves
+        hold = sqlite3.connect(self.server.db, timeout=30, isolation_level=None)
+        hold.execute("BEGIN EXCLUSIVE")
         try:
-            hold.execute("BEGIN EXCLUSIVE")
             # no timing assertion: the store waits out its busy timeout (10 s), and background
             # writes queued before this one may each wait too
             with self.assertRaises(self.dp.exceptions.ThrottledException) as ctx:
