@@ -13,11 +13,9 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include "agent/agent.h"
+#include "util/sigv4_sign.h"
 
 /* ---------------------------------------------------------------- HTTP ---- */
 
@@ -28,117 +26,15 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     return b->oom ? 0 : size * nmemb;
 }
 
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[in[i] >> 4];
-        out[2 * i + 1] = d[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static void sha256_hex(const void *data, size_t n, char out[65])
-{
-    unsigned char md[32];
-    SHA256(data, n, md);
-    hex(md, 32, out);
-}
-
-static void hmac(const void *key, size_t key_len, const char *msg, unsigned char out[32])
-{
-    unsigned int n = 32;
-    HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg, strlen(msg), out, &n);
-}
-
-/* URI-encodes path again for the canonical request (every service but S3), keeping '/'. */
-static void canon_path(const char *path, struct am_ag_buf *b)
-{
-    if (!*path || *path == '?') {
-        am_ag_buf_puts(b, "/");
-        return;
-    }
-    for (; *path && *path != '?'; path++) {
-        unsigned char c = (unsigned char)*path;
-        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/')
-            am_ag_buf_add(b, (const char *)&c, 1);
-        else
-            am_ag_buf_printf(b, "%%%02X", c);
-    }
-}
-
-/* Adds X-Amz-Date, X-Amz-Security-Token and Authorization when credentials are set. */
+/* Adds X-Amz-Date, X-Amz-Security-Token and Authorization when credentials are set
+ * (util/sigv4_sign.c; unsigned when rq->service is NULL or no key is configured). */
 static struct curl_slist *sign(struct curl_slist *h, const struct am_ag_http_req *rq)
 {
-    const char *akid = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
-    const char *token = getenv("AWS_SESSION_TOKEN");
-    char amzdate[32], date[16], line[2048], body_hash[65], creq_hash[65];
-    struct am_ag_buf creq = {0}, host = {0};
-    unsigned char k[32];
-    time_t now = time(NULL);
-    struct tm tm;
-
-    if (!rq->service || !akid || !*akid || !secret)
+    struct am_aws_creds cr;
+    if (!rq->service || am_aws_creds_from_env(&cr) != 0)
         return h;
-    gmtime_r(&now, &tm);
-    strftime(amzdate, sizeof amzdate, "%Y%m%dT%H%M%SZ", &tm);
-    strftime(date, sizeof date, "%Y%m%d", &tm);
-
-    const char *p = strstr(rq->url, "://");
-    p = p ? p + 3 : rq->url;
-    const char *slash = strchr(p, '/');
-    am_ag_buf_add(&host, p, slash ? (size_t)(slash - p) : strlen(p));
-    sha256_hex(rq->body ? rq->body : "", rq->body ? rq->body_len : 0, body_hash);
-
-    am_ag_buf_printf(&creq, "%s\n", rq->method);
-    canon_path(slash ? slash : "/", &creq);
-    am_ag_buf_puts(&creq, "\n\n");          /* no query strings in the agent's requests */
-    const char *signed_headers;
-    if (rq->content_type)
-        am_ag_buf_printf(&creq, "content-type:%s\n", rq->content_type);
-    am_ag_buf_printf(&creq, "host:%s\nx-amz-date:%s\n", host.p ? host.p : "", amzdate);
-    if (token && *token)
-        am_ag_buf_printf(&creq, "x-amz-security-token:%s\n", token);
-    if (rq->target)
-        am_ag_buf_printf(&creq, "x-amz-target:%s\n", rq->target);
-    char sh[128];
-    snprintf(sh, sizeof sh, "%shost;x-amz-date%s%s", rq->content_type ? "content-type;" : "",
-             token && *token ? ";x-amz-security-token" : "", rq->target ? ";x-amz-target" : "");
-    signed_headers = sh;
-    am_ag_buf_printf(&creq, "\n%s\n%s", signed_headers, body_hash);
-    if (creq.oom) {
-        am_ag_buf_free(&creq);
-        am_ag_buf_free(&host);
-        return h;
-    }
-    sha256_hex(creq.p, creq.len, creq_hash);
-
-    char scope[256], sts[512], key0[256];
-    snprintf(scope, sizeof scope, "%s/%s/%s/aws4_request", date, rq->region, rq->service);
-    snprintf(sts, sizeof sts, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amzdate, scope, creq_hash);
-    snprintf(key0, sizeof key0, "AWS4%s", secret);
-    hmac(key0, strlen(key0), date, k);
-    hmac(k, 32, rq->region, k);
-    hmac(k, 32, rq->service, k);
-    hmac(k, 32, "aws4_request", k);
-    unsigned char sig[32];
-    char sig_hex[65];
-    hmac(k, 32, sts, sig);
-    hex(sig, 32, sig_hex);
-
-    snprintf(line, sizeof line, "X-Amz-Date: %s", amzdate);
-    h = curl_slist_append(h, line);
-    if (token && *token) {
-        snprintf(line, sizeof line, "X-Amz-Security-Token: %s", token);
-        h = curl_slist_append(h, line);
-    }
-    snprintf(line, sizeof line,
-             "Authorization: AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-             akid, scope, signed_headers, sig_hex);
-    h = curl_slist_append(h, line);
-    am_ag_buf_free(&creq);
-    am_ag_buf_free(&host);
-    return h;
+    return am_sigv4_curl_headers(h, rq->method, rq->url, rq->body, rq->body ? rq->body_len : 0,
+                                 rq->content_type, rq->target, rq->region, rq->service, &cr);
 }
 
 int am_ag_http(const struct am_ag_http_req *rq, long *out_status, char **out, char *err,
