@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static _Thread_local struct am_errstate err_tls;
@@ -172,16 +173,47 @@ void am_db_kick(am_db *db)
     pthread_mutex_unlock(&db->lock);
 }
 
-/* Models: the built-in embedder and extractor, or an OpenAI-compatible endpoint when
-   AGENTMEM_LLM_URL / AGENTMEM_EMBED_URL are set. */
+static int env_is(const char *name, const char *value)
+{
+    const char *v = getenv(name);
+    return v && strcasecmp(v, value) == 0;
+}
+
+static long env_num(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtol(v, NULL, 10) : 0;
+}
+
+/*
+ * Models: the built-in embedder and extractor unless configured otherwise.
+ *   AGENTMEM_LLM_PROVIDER   openai (the default when AGENTMEM_LLM_URL is set) or bedrock
+ *   AGENTMEM_LLM_URL / _KEY / _MODEL   endpoint (Bedrock: optional), key (OpenAI), model
+ *   AGENTMEM_LLM_FALLBACK=builtin      provider failures answered by the built-in rules
+ *   AGENTMEM_EMBED_PROVIDER openai (the default when AGENTMEM_EMBED_URL is set) or bedrock
+ *   AGENTMEM_EMBED_URL / _KEY / _MODEL / _DIM
+ * Bedrock endpoints default to AWS_ENDPOINT_URL_BEDROCK_RUNTIME, else the regional one.
+ */
 static int open_models(am_db *db)
 {
     const char *llm = getenv("AGENTMEM_LLM_URL");
     const char *emb = getenv("AGENTMEM_EMBED_URL");
+    const char *brt = getenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME");
     int rc;
-    if (llm && *llm) {
+    if (env_is("AGENTMEM_LLM_PROVIDER", "bedrock")) {
+        struct am_llm_config cfg = {.base_url = llm && *llm ? llm : brt,
+                                    .model = getenv("AGENTMEM_LLM_MODEL"),
+                                    .fallback = env_is("AGENTMEM_LLM_FALLBACK", "builtin")};
+        rc = am_extractor_bedrock(&cfg, &db->extractor);
+        if (rc)
+            return am_error(db, rc, "cannot use Bedrock for extraction%s",
+                            rc == AM_EINVAL ? ": set AGENTMEM_LLM_MODEL to a Bedrock model id"
+                                            : "");
+        am_log(AM_LOG_INFO, "models", "extraction: bedrock model %s", cfg.model);
+    } else if (llm && *llm) {
         struct am_llm_config cfg = {.base_url = llm, .api_key = getenv("AGENTMEM_LLM_KEY"),
-                                    .model = getenv("AGENTMEM_LLM_MODEL")};
+                                    .model = getenv("AGENTMEM_LLM_MODEL"),
+                                    .fallback = env_is("AGENTMEM_LLM_FALLBACK", "builtin")};
         rc = am_extractor_openai(&cfg, &db->extractor);
         if (rc)
             return am_error(db, rc, "cannot use the LLM at %s for extraction", llm);
@@ -189,7 +221,15 @@ static int open_models(am_db *db)
     } else if ((rc = am_extractor_builtin(&db->extractor))) {
         return am_error(db, rc, "cannot create the built-in extractor");
     }
-    if (emb && *emb) {
+    if (env_is("AGENTMEM_EMBED_PROVIDER", "bedrock")) {
+        struct am_embed_bedrock_config cfg = {.endpoint = emb && *emb ? emb : brt,
+                                              .model = getenv("AGENTMEM_EMBED_MODEL"),
+                                              .dim = (int)env_num("AGENTMEM_EMBED_DIM")};
+        rc = am_embedder_bedrock(&cfg, &db->embedder);
+        if (rc)
+            return am_error(db, rc, "cannot use Bedrock embeddings (%s)",
+                            cfg.model ? cfg.model : "amazon.titan-embed-text-v2:0");
+    } else if (emb && *emb) {
         struct am_embed_openai_config cfg = {.base_url = emb,
                                              .api_key = getenv("AGENTMEM_EMBED_KEY"),
                                              .model = getenv("AGENTMEM_EMBED_MODEL")};

@@ -53,6 +53,26 @@ static int strategy_use(json_t *s)
     return 0;        /* EPISODIC and SELF_MANAGED are not extracted by agentmem yet */
 }
 
+/* A custom strategy's override for the extractor: configuration.extraction (or, for
+ * summaries, .consolidation) .custom*Configuration.<override>.{appendToPrompt, modelId}. */
+static void strategy_ctx(json_t *s, struct am_extract_ctx *ctx)
+{
+    static const char *const steps[][2] = {{"extraction", "customExtractionConfiguration"},
+                                           {"consolidation", "customConsolidationConfiguration"}};
+    json_t *cfg = json_object_get(s, "configuration");
+    memset(ctx, 0, sizeof *ctx);
+    for (size_t i = 0; i < 2 && !ctx->instructions; i++) {
+        json_t *wrap = json_object_get(json_object_get(cfg, steps[i][0]), steps[i][1]);
+        const char *k;
+        json_t *o;
+        json_object_foreach(wrap, k, o) {
+            ctx->instructions = json_string_value(json_object_get(o, "appendToPrompt"));
+            ctx->model_id = json_string_value(json_object_get(o, "modelId"));
+            break;
+        }
+    }
+}
+
 /* Resolve a namespace template for a job: {actorId}, {sessionId}, {memoryStrategyId}. */
 static char *resolve_namespace(const char *tmpl, const struct am_job_row *job,
                                const char *strategy_id)
@@ -291,10 +311,12 @@ static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
         if (!use || !sid || !tmpl || n_turns == 0)
             continue;
         struct am_extractor *x = db->extractor;
+        struct am_extract_ctx ctx;
+        strategy_ctx(s, &ctx);
         if (use == USE_FACTS) {
-            rc = x->facts(x, turns, n_turns, &cands[idx]);
+            rc = x->facts(x, &ctx, turns, n_turns, &cands[idx]);
         } else if (use == USE_PREFS) {
-            rc = x->preferences(x, turns, n_turns, &cands[idx]);
+            rc = x->preferences(x, &ctx, turns, n_turns, &cands[idx]);
         } else {
             /* summaries cover the whole session once it is long enough */
             size_t n_all = 0, all_chars = 0;
@@ -318,7 +340,7 @@ static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
             if ((long)n_all < env_long("AGENTMEM_SUMMARY_TURNS", 8) &&
                 (long)all_chars < env_long("AGENTMEM_SUMMARY_CHARS", 3000))
                 continue;
-            rc = x->summary(x, all_turns, n_all, 0, &cands[idx]);
+            rc = x->summary(x, &ctx, all_turns, n_all, 0, &cands[idx]);
             for (size_t i = 0; !rc && i < cands[idx].n; i++) {
                 char key[300];
                 snprintf(key, sizeof key, "summary:%s", job->session_id);
@@ -327,8 +349,9 @@ static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
             }
         }
         if (rc) {
-            rc = am_error(db, rc, "extraction (%s) failed for session %s", x->name,
-                          job->session_id);
+            const char *why = am_extract_errmsg();
+            rc = am_error(db, rc, "extraction (%s) failed for session %s%s%s", x->name,
+                          job->session_id, *why ? ": " : "", why);
             goto out;
         }
         char *ns = resolve_namespace(tmpl, job, sid);

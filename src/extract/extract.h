@@ -143,37 +143,66 @@ int am_consolidate_decide_with(const struct am_candidate *cand,
                                const struct am_consolidate_params *p, size_t *out_index);
 
 /*
+ * What a strategy adds to an extraction: a custom strategy's override
+ * (customMemoryStrategy.configuration.*Override.extraction or .consolidation: appendToPrompt
+ * and modelId). The built-in rules ignore it; LLM extractors append the instructions to the
+ * task and, on Bedrock, use the model id. NULL or zeroed: none.
+ */
+struct am_extract_ctx {
+    const char *instructions;   /* appendToPrompt, or NULL */
+    const char *model_id;       /* modelId, or NULL: the configured model */
+};
+
+/*
  * An extractor: the built-in rules, or an LLM behind the same contract. Each method follows
- * the am_extract_* contract above; destroy releases x itself (accepts NULL).
+ * the am_extract_* contract above (ctx may be NULL); destroy releases x itself (accepts NULL).
+ * An LLM extractor whose provider fails (no answer, HTTP error after retries, a reply that
+ * is not the asked JSON, a truncated reply) returns AM_EUNAVAIL and appends nothing, so the
+ * job fails and the queue retries it with backoff; am_extract_errmsg() then says why.
  */
 struct am_extractor {
-    const char *name;   /* "builtin" */
-    int (*facts)(struct am_extractor *x, const struct am_turn *t, size_t n,
-                 struct am_candidates *out);
-    int (*preferences)(struct am_extractor *x, const struct am_turn *t, size_t n,
-                       struct am_candidates *out);
-    int (*summary)(struct am_extractor *x, const struct am_turn *t, size_t n, size_t max_chars,
+    const char *name;   /* "builtin", "openai", "bedrock" */
+    int (*facts)(struct am_extractor *x, const struct am_extract_ctx *ctx,
+                 const struct am_turn *t, size_t n, struct am_candidates *out);
+    int (*preferences)(struct am_extractor *x, const struct am_extract_ctx *ctx,
+                       const struct am_turn *t, size_t n, struct am_candidates *out);
+    int (*summary)(struct am_extractor *x, const struct am_extract_ctx *ctx,
+                   const struct am_turn *t, size_t n, size_t max_chars,
                    struct am_candidates *out);
     void (*destroy)(struct am_extractor *x);
     void *priv;
 };
 
+/* Why the last extractor call of this thread failed ("" when it did not). */
+const char *am_extract_errmsg(void);
+
 /** The built-in offline extractor. @param out on success, freed with (*out)->destroy(*out). */
 int am_extractor_builtin(struct am_extractor **out);
 
 /*
- * An extractor that asks an OpenAI-compatible /v1/chat/completions endpoint (JSON mode) and
- * falls back to the built-in rules when the call fails. base_url like
- * "http://127.0.0.1:8080/v1" (the path /chat/completions is appended); api_key may be NULL.
- * Returns AM_EUNAVAIL when agentmem was built without libcurl (AM_HAVE_CURL undefined).
+ * LLM extractors: one request per strategy and batch of turns, the answer asked as JSON
+ * ({"facts":[…]}, {"preferences":[…]}, {"topics":[…]}) citing transcript line numbers.
+ *   am_extractor_openai   POST {base_url}/chat/completions (JSON mode), bearer api_key;
+ *   am_extractor_bedrock  POST {base_url}/model/{model}/converse, SigV4 (service "bedrock")
+ *                         with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN
+ *                         read at each call; base_url NULL: https://bedrock-runtime.{region}
+ *                         .amazonaws.com; region NULL: AWS_REGION, AWS_DEFAULT_REGION, us-east-1.
+ * 429, 5xx and transport errors are retried `retries` times (0: 2, < 0: none) with backoff.
+ * With fallback set, a failed call is answered by the built-in rules instead of failing.
+ * Return AM_EINVAL (no base_url for OpenAI, no model for Bedrock), AM_ENOMEM, or AM_EUNAVAIL
+ * when agentmem was built without libcurl (AM_HAVE_CURL undefined).
  */
 struct am_llm_config {
     const char *base_url;
-    const char *api_key;
-    const char *model;       /* e.g. "gpt-4o-mini" */
+    const char *api_key;     /* OpenAI only; may be NULL */
+    const char *model;       /* e.g. "gpt-4o-mini", "anthropic.claude-3-haiku-20240307-v1:0" */
     long timeout_ms;         /* whole request; 0: 30000 */
     size_t max_reply;        /* reply ceiling in bytes; 0: 1 MiB */
+    const char *region;      /* Bedrock only */
+    int retries;
+    int fallback;            /* 1: use the built-in rules when the provider fails */
 };
 int am_extractor_openai(const struct am_llm_config *cfg, struct am_extractor **out);
+int am_extractor_bedrock(const struct am_llm_config *cfg, struct am_extractor **out);
 
 #endif

@@ -2,30 +2,34 @@
  * extractor.c - the built-in extractor behind struct am_extractor.
  *
  * The worker that runs strategies holds a struct am_extractor and never calls the rules
- * directly, so that an LLM-backed extractor (llm_openai.c) can take its place.
+ * directly, so that an LLM-backed extractor (llm.c) can take its place.
  */
 #include "extract/text.h"
 
 #include <stdlib.h>
 
-static int builtin_facts(struct am_extractor *x, const struct am_turn *t, size_t n,
-                         struct am_candidates *out)
+static int builtin_facts(struct am_extractor *x, const struct am_extract_ctx *ctx,
+                         const struct am_turn *t, size_t n, struct am_candidates *out)
 {
     (void)x;
+    (void)ctx;
     return am_extract_facts(t, n, out);
 }
 
-static int builtin_preferences(struct am_extractor *x, const struct am_turn *t, size_t n,
-                               struct am_candidates *out)
+static int builtin_preferences(struct am_extractor *x, const struct am_extract_ctx *ctx,
+                               const struct am_turn *t, size_t n, struct am_candidates *out)
 {
     (void)x;
+    (void)ctx;
     return am_extract_preferences(t, n, out);
 }
 
-static int builtin_summary(struct am_extractor *x, const struct am_turn *t, size_t n,
-                           size_t max_chars, struct am_candidates *out)
+static int builtin_summary(struct am_extractor *x, const struct am_extract_ctx *ctx,
+                           const struct am_turn *t, size_t n, size_t max_chars,
+                           struct am_candidates *out)
 {
     (void)x;
+    (void)ctx;
     return am_extract_summary(t, n, max_chars, out);
 }
 

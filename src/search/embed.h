@@ -83,4 +83,23 @@ struct am_embed_openai_config {
  */
 int am_embedder_openai(const struct am_embed_openai_config *cfg, struct am_embedder **out);
 
+/* An embedder calling Amazon Bedrock's InvokeModel with a Titan text embeddings model
+ * (embed_http.c), signed with SigV4 (service "bedrock") from AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, read at each request. */
+struct am_embed_bedrock_config {
+    const char *endpoint;   /* NULL: https://bedrock-runtime.{region}.amazonaws.com */
+    const char *region;     /* NULL: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1 */
+    const char *model;      /* NULL: "amazon.titan-embed-text-v2:0" */
+    int dim;                /* v2: 256, 512 or 1024 (sent with "normalize": true);
+                               0: learn it from one request now (v1: 1536) */
+    long timeout_ms;        /* per request; 0: 30000 */
+    int retries;            /* as for OpenAI */
+};
+
+/**
+ * Create a Bedrock Titan embedder named "bedrock:<model>:<dim>"; errors as for
+ * am_embedder_openai (AM_EUNAVAIL also when no AWS credentials are set at the probe).
+ */
+int am_embedder_bedrock(const struct am_embed_bedrock_config *cfg, struct am_embedder **out);
+
 #endif

@@ -3,7 +3,7 @@
 
 Speaks the OpenAI wire format for POST /v1/chat/completions (and GET /v1/models), using the
 Python standard library only. It does not think: it answers the extraction prompts of
-src/extract/llm_openai.c from the transcript lines it is sent, so that tests can check the
+src/extract/llm.c from the transcript lines it is sent, so that tests can check the
 request, the parsing of the reply and the fallback paths.
 
   tests/helpers/fake_openai.py [--port N]     (0 or absent: any free port)
@@ -116,11 +116,12 @@ class Handler(BaseHTTPRequestHandler):
         })
 
 
-def main():
+def serve(handler):
+    """Serve handler on 127.0.0.1:[--port N] after printing "PORT n"; until killed."""
     port = 0
     if len(sys.argv) == 3 and sys.argv[1] == "--port":
         port = int(sys.argv[2])
-    srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    srv = ThreadingHTTPServer(("127.0.0.1", port), handler)
     print("PORT %d" % srv.server_address[1], flush=True)
     try:
         srv.serve_forever()
@@ -129,4 +130,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    serve(Handler)

@@ -6,6 +6,11 @@
  * database t_<pid>_<n> created for the test and dropped when the test process exits.
  */
 #include "helpers.h"
+#include <stdlib.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <signal.h>
+#include <stdarg.h>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -158,4 +163,44 @@ int th_event(am_db *db, const char *mem, const char *actor, const char *session,
         snprintf(out_id, 64, "%s", e->items[0].event_id);
     am_events_free(e);
     return rc;
+}
+
+pid_t th_start_helper(int *port, const char *env_name, const char *env_value,
+                      const char *script, ...)
+{
+    int fds[2];
+    char path[512];
+    const char *argv[16];
+    size_t argc = 0;
+    const char *srcdir = getenv("AM_SRCDIR");
+    va_list ap;
+
+    snprintf(path, sizeof path, "%s/tests/helpers/%s", srcdir ? srcdir : ".", script);
+    argv[argc++] = "python3";
+    argv[argc++] = path;
+    va_start(ap, script);
+    for (const char *a; argc < 15 && (a = va_arg(ap, const char *));)
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    ASSERT_OK(pipe(fds));
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (env_name)
+            setenv(env_name, env_value, 1);
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execvp("python3", (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    FILE *f = fdopen(fds[0], "r");
+    char line[64] = "";
+    ASSERT_NOT_NULL(fgets(line, sizeof line, f));
+    ASSERT_EQ(sscanf(line, "PORT %d", port), 1);
+    fclose(f);
+    return pid;
 }

@@ -26,4 +26,11 @@ void th_memory(am_db *db, const char *name, int expiry_days, char id[128]);
 int th_event(am_db *db, const char *mem, const char *actor, const char *session, int64_t ts,
              const char *text, char *out_id);
 
+/* Start python3 tests/helpers/<script> [args...] (NULL-terminated), a fake provider that
+   prints "PORT n" first; returns its pid and sets *port. It dies with this process.
+   env_name/env_value: one variable set for it (NULL: none). */
+#include <sys/types.h>
+pid_t th_start_helper(int *port, const char *env_name, const char *env_value,
+                      const char *script, ...);
+
 #endif

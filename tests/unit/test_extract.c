@@ -6,6 +6,7 @@
  * extract_consolidate_threshold_sweep (hand-labelled pairs).
  */
 #include "test.h"
+#include "helpers.h"
 
 #include <jansson.h>
 
@@ -764,12 +765,12 @@ TEST(extract_builtin_extractor)
     ASSERT_OK(am_extractor_builtin(&x));
     ASSERT_STR_EQ(x->name, "builtin");
     size_t n = sizeof redshift_session / sizeof redshift_session[0];
-    ASSERT_OK(x->facts(x, redshift_session, n, &c));
+    ASSERT_OK(x->facts(x, NULL, redshift_session, n, &c));
     size_t n_facts = c.n;
     ASSERT_GE(n_facts, 4);
-    ASSERT_OK(x->preferences(x, redshift_session, n, &c));
+    ASSERT_OK(x->preferences(x, NULL, redshift_session, n, &c));
     ASSERT_EQ(c.n, n_facts + 3);
-    ASSERT_OK(x->summary(x, redshift_session, n, 800, &c));
+    ASSERT_OK(x->summary(x, NULL, redshift_session, n, 800, &c));
     ASSERT_EQ(c.n, n_facts + 4);
     ASSERT_EQ(c.items[c.n - 1].kind, AM_CAND_SUMMARY);
     am_candidates_free(&c);
@@ -777,7 +778,7 @@ TEST(extract_builtin_extractor)
     ASSERT_EQ(am_extractor_builtin(NULL), AM_EINVAL);
 }
 
-/* ---- the OpenAI-compatible extractor (src/extract/llm_openai.c) ------------------------------- */
+/* ---- the OpenAI-compatible extractor (src/extract/llm.c) ------------------------------- */
 
 #ifdef AM_HAVE_CURL
 #include <signal.h>
@@ -785,51 +786,22 @@ TEST(extract_builtin_extractor)
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Start tests/helpers/fake_openai.py; returns its pid and port (it dies with this process). */
-static pid_t start_fake_openai(int *port)
+static pid_t start_fake(const char *name, int *port)
 {
-    int fds[2];
-    char script[512];
-    const char *srcdir = getenv("AM_SRCDIR");
-    snprintf(script, sizeof script, "%s/tests/helpers/fake_openai.py", srcdir ? srcdir : ".");
-    ASSERT_OK(pipe(fds));
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execlp("python3", "python3", script, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    FILE *f = fdopen(fds[0], "r");
-    char line[64] = "";
-    ASSERT_NOT_NULL(fgets(line, sizeof line, f));
-    ASSERT_EQ(sscanf(line, "PORT %d", port), 1);
-    fclose(f);
-    return pid;
+    return th_start_helper(port, NULL, NULL, name, (char *)NULL);
 }
 
-TEST(extract_llm_openai_wire_and_fallback)
-{
-    int port = 0;
-    pid_t pid = start_fake_openai(&port);
-    char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/", port);
-    struct am_llm_config cfg = {url, "sk-test", "fake-model", 5000, 0};
-    struct am_extractor *x = NULL;
-    ASSERT_OK(am_extractor_openai(&cfg, &x));
-    ASSERT_STR_EQ(x->name, "openai");
+static const struct am_turn llm_turns[] = {
+    {AM_ROLE_USER, "prod-cluster has 4 nodes and I prefer a single workgroup.", NULL, TS_MAY8,
+     "ev-a", 0},
+    {AM_ROLE_ASSISTANT, "Noted: \"single\" workgroup \xff.", NULL, TS_MAY8 + 1000, "ev-b", 3},
+};
 
-    struct am_turn turns[] = {
-        {AM_ROLE_USER, "prod-cluster has 4 nodes and I prefer a single workgroup.", NULL,
-         TS_MAY8, "ev-a", 0},
-        {AM_ROLE_ASSISTANT, "Noted: \"single\" workgroup \xff.", NULL, TS_MAY8 + 1000, "ev-b", 3},
-    };
+/* The answers both fakes give (tests/helpers/fake_openai.py answer()). */
+static void check_fake_answers(struct am_extractor *x)
+{
     struct am_candidates c = {0};
-    ASSERT_OK(x->facts(x, turns, 2, &c));
+    ASSERT_OK(x->facts(x, NULL, llm_turns, 2, &c));
     ASSERT_EQ(c.n, 2);
     ASSERT_STR_EQ(c.items[0].text,
                   "FAKE: USER said prod-cluster has 4 nodes and I prefer a single workgroup.");
@@ -838,68 +810,160 @@ TEST(extract_llm_openai_wire_and_fallback)
     ASSERT_STR_EQ(c.items[1].sources_json, "[{\"eventId\":\"ev-b\",\"messageIndex\":3}]");
     ASSERT_EQ(c.items[1].ts_ms, TS_MAY8 + 1000);
     ASSERT_NULL(c.items[1].key);
-
     am_candidates_free(&c);
-    ASSERT_OK(x->preferences(x, turns, 2, &c));
+    ASSERT_OK(x->preferences(x, NULL, llm_turns, 2, &c));
     ASSERT_EQ(c.n, 1);
     ASSERT_STR_CONTAINS(c.items[0].text, "\"preference\":\"FAKE prefers: prod-cluster");
     ASSERT_STR_CONTAINS(c.items[0].text, "\"categories\":[\"test\",\"fake\"]");
-
     am_candidates_free(&c);
-    ASSERT_OK(x->summary(x, turns, 2, 300, &c));
+    ASSERT_OK(x->summary(x, NULL, llm_turns, 2, 300, &c));
     ASSERT_EQ(c.n, 1);
     ASSERT_EQ(strncmp(c.items[0].text, "<topic name=\"turn 0\">FAKE: ", 27), 0);
     ASSERT_LE(strlen(c.items[0].text), 300);
+    am_candidates_free(&c);
+}
 
-    /* provider errors and unusable replies fall back to the built-in rules */
+/* A turn that makes the fake misbehave: the call fails and appends nothing. */
+static void expect_failure(struct am_extractor *x, const char *text, const char *why)
+{
+    struct am_turn bad[] = {{AM_ROLE_USER, text, NULL, TS_MAY8, "ev-c", 0}};
+    struct am_candidates c = {0};
+    ASSERT_OK(am_candidates_push(&c, AM_CAND_FACT, am_xstrndup("kept", 4),
+                                 am_xstrndup("t", 1), NULL, 0, am_xstrndup("[]", 2)));
+    ASSERT_EQ(x->facts(x, NULL, bad, 1, &c), AM_EUNAVAIL);
+    ASSERT_EQ(c.n, 1);                         /* what was there stays, nothing is added */
+    ASSERT_STR_EQ(c.items[0].text, "kept");
+    ASSERT_STR_CONTAINS(am_extract_errmsg(), why);
+    am_candidates_free(&c);
+}
+
+TEST(extract_llm_openai_wire_and_errors)
+{
+    int port = 0;
+    pid_t pid = start_fake("fake_openai.py", &port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/", port);
+    struct am_llm_config cfg = {.base_url = url, .api_key = "sk-test", .model = "fake-model",
+                                .timeout_ms = 5000, .retries = -1};
+    struct am_extractor *x = NULL;
+    ASSERT_OK(am_extractor_openai(&cfg, &x));
+    ASSERT_STR_EQ(x->name, "openai");
+    check_fake_answers(x);
+
+    /* provider errors and unusable replies fail the call: the job will be retried */
+    expect_failure(x, "FAIL500 prod-cluster runs 4 ra3.4xlarge nodes.", "HTTP 500");
+    expect_failure(x, "BADJSON prod-cluster runs 4 ra3.4xlarge nodes.", "not a JSON object");
+    x->destroy(x);
+
+    /* with fallback, the built-in rules answer instead */
+    cfg.fallback = 1;
+    ASSERT_OK(am_extractor_openai(&cfg, &x));
     struct am_turn bad[] = {{AM_ROLE_USER, "FAIL500 prod-cluster runs 4 ra3.4xlarge nodes.",
                              NULL, TS_MAY8, "ev-c", 0}};
-    am_candidates_free(&c);
-    ASSERT_OK(x->facts(x, bad, 1, &c));
+    struct am_candidates c = {0};
+    ASSERT_OK(x->facts(x, NULL, bad, 1, &c));
     ASSERT_EQ(c.n, 1);
     ASSERT_STR_EQ(c.items[0].text, "FAIL500 prod-cluster runs 4 ra3.4xlarge nodes.");
     ASSERT_STR_EQ(c.items[0].key, "prod-cluster node count");
-    bad[0].text = "BADJSON prod-cluster runs 4 ra3.4xlarge nodes.";
-    am_candidates_free(&c);
-    ASSERT_OK(x->facts(x, bad, 1, &c));
-    ASSERT_EQ(c.n, 1);
-    ASSERT_NULL(strstr(c.items[0].text, "FAKE"));
+    ASSERT_STR_EQ(am_extract_errmsg(), "");
     am_candidates_free(&c);
     x->destroy(x);
 
-    /* a reply over the ceiling, a timeout, and nobody listening: fallback too */
+    /* a reply over the ceiling, a timeout, and nobody listening */
+    cfg.fallback = 0;
     cfg.max_reply = 64;
     ASSERT_OK(am_extractor_openai(&cfg, &x));
-    ASSERT_OK(x->facts(x, turns, 1, &c));
-    ASSERT_EQ(c.n, 1);
-    ASSERT_NULL(strstr(c.items[0].text, "FAKE"));
+    expect_failure(x, "prod-cluster runs 4 ra3.4xlarge nodes.", "over the ceiling");
     x->destroy(x);
-    am_candidates_free(&c);
     cfg.max_reply = 0;
     cfg.timeout_ms = 500;
     ASSERT_OK(am_extractor_openai(&cfg, &x));
-    bad[0].text = "SLOWREPLY prod-cluster runs 4 ra3.4xlarge nodes.";
-    ASSERT_OK(x->facts(x, bad, 1, &c));
-    ASSERT_EQ(c.n, 1);
-    ASSERT_NULL(strstr(c.items[0].text, "FAKE"));
+    expect_failure(x, "SLOWREPLY prod-cluster runs 4 ra3.4xlarge nodes.", "request failed");
     x->destroy(x);
-    am_candidates_free(&c);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
     ASSERT_OK(am_extractor_openai(&cfg, &x));
-    ASSERT_OK(x->facts(x, turns, 1, &c));
-    ASSERT_EQ(c.n, 1);
+    expect_failure(x, "prod-cluster runs 4 ra3.4xlarge nodes.", "request failed");
     x->destroy(x);
-    am_candidates_free(&c);
 
     ASSERT_EQ(am_extractor_openai(NULL, &x), AM_EINVAL);
     cfg.base_url = "";
     ASSERT_EQ(am_extractor_openai(&cfg, &x), AM_EINVAL);
 }
+
+/* The same extractions through Bedrock Converse; the fake checks every SigV4 signature with
+ * botocore and every body against botocore's Converse input shape. */
+TEST(extract_llm_bedrock_converse)
+{
+    int port = 0;
+    pid_t pid = start_fake("fake_bedrock.py", &port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+    unsetenv("AWS_SESSION_TOKEN");
+    struct am_llm_config cfg = {.base_url = url, .model = "anthropic.claude-3-haiku-20240307-v1:0",
+                                .region = "us-west-2", .timeout_ms = 5000, .retries = 1};
+    struct am_extractor *x = NULL;
+    ASSERT_OK(am_extractor_bedrock(&cfg, &x));
+    ASSERT_STR_EQ(x->name, "bedrock");
+    check_fake_answers(x);
+
+    /* prose around the JSON is tolerated; a truncated answer, prose only, 5xx and 429 after
+       the retries are failures */
+    struct am_turn fenced[] = {{AM_ROLE_USER, "FENCED prod-cluster has 4 nodes.", NULL, TS_MAY8,
+                                "ev-f", 0}};
+    struct am_candidates c = {0};
+    ASSERT_OK(x->facts(x, NULL, fenced, 1, &c));
+    ASSERT_EQ(c.n, 1);
+    ASSERT_STR_EQ(c.items[0].text, "FAKE: USER said FENCED prod-cluster has 4 nodes.");
+    am_candidates_free(&c);
+    expect_failure(x, "TRUNCATED prod-cluster has 4 nodes.", "max_tokens");
+    expect_failure(x, "BADJSON prod-cluster has 4 nodes.", "not a JSON object");
+    expect_failure(x, "FAIL500 prod-cluster has 4 nodes.", "HTTP 500");
+    expect_failure(x, "THROTTLE prod-cluster has 4 nodes.", "HTTP 429");
+
+    /* a custom strategy's appendToPrompt reaches the model */
+    struct am_extract_ctx ctx = {"Only keep facts about clusters.", NULL};
+    ASSERT_OK(x->facts(x, &ctx, llm_turns, 1, &c));
+    am_candidates_free(&c);
+
+    /* a wrong secret: AWS's answer is a 403, a failure for the job */
+    setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret", 1);
+    expect_failure(x, "prod-cluster has 4 nodes.", "HTTP 403");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+    expect_failure(x, "prod-cluster has 4 nodes.", "no AWS credentials");
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+    x->destroy(x);
+
+    /* what the fake saw: every request signed (but the wrong-secret one), the instructions */
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "python3 -c \"import urllib.request,sys;sys.stdout.write("
+             "urllib.request.urlopen('http://127.0.0.1:%d/_fake/requests').read().decode())\"",
+             port);
+    FILE *f = popen(cmd, "r");
+    ASSERT_NOT_NULL(f);
+    static char seen[1 << 20];
+    size_t n = fread(seen, 1, sizeof seen - 1, f);
+    seen[n] = '\0';
+    pclose(f);
+    ASSERT_STR_CONTAINS(seen, "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+    ASSERT_STR_CONTAINS(seen, "ADDITIONAL INSTRUCTIONS");
+    ASSERT_STR_CONTAINS(seen, "Only keep facts about clusters.");
+    int n_bad = 0;
+    for (const char *p = seen; (p = strstr(p, "\"signature_ok\": false")); p++)
+        n_bad++;
+    ASSERT_EQ(n_bad, 1);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+
+    cfg.model = NULL;
+    ASSERT_EQ(am_extractor_bedrock(&cfg, &x), AM_EINVAL);
+}
 #else
 TEST(extract_llm_openai_unavailable_without_curl)
 {
-    struct am_llm_config cfg = {"http://127.0.0.1:1/v1", NULL, NULL, 0, 0};
+    struct am_llm_config cfg = {.base_url = "http://127.0.0.1:1/v1"};
     struct am_extractor *x = (struct am_extractor *)&cfg;
     ASSERT_EQ(am_extractor_openai(&cfg, &x), AM_EUNAVAIL);
     ASSERT_NULL(x);

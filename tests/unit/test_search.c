@@ -4,6 +4,7 @@
  * Run alone with: build/unit-tests search_
  */
 #include "test.h"
+#include "helpers.h"
 
 #include "agentmem.h"
 #include "search/embed.h"
@@ -661,30 +662,8 @@ TEST(search_fuse_edges)
 /* Start tests/helpers/fake_embeddings.py; returns its pid and port (it dies with us). */
 static pid_t start_fake_embeddings(int *port)
 {
-    int fds[2];
-    char script[512];
-    const char *srcdir = getenv("AM_SRCDIR");
-    snprintf(script, sizeof script, "%s/tests/helpers/fake_embeddings.py",
-             srcdir ? srcdir : ".");
-    ASSERT_OK(pipe(fds));
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        setenv("FAKE_OPENAI_KEY", "sk-test", 1);
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execlp("python3", "python3", script, "--dim", "64", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    FILE *f = fdopen(fds[0], "r");
-    char line[64] = "";
-    ASSERT_NOT_NULL(fgets(line, sizeof line, f));
-    ASSERT_EQ(sscanf(line, "PORT %d", port), 1);
-    fclose(f);
-    return pid;
+    return th_start_helper(port, "FAKE_OPENAI_KEY", "sk-test", "fake_embeddings.py", "--dim",
+                           "64", (char *)NULL);
 }
 
 static size_t stats_body(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -831,6 +810,50 @@ TEST(search_embed_openai_wire)
     cfg.dim = -1;
     ASSERT_EQ(am_embedder_openai(&cfg, &e), AM_EINVAL);
     ASSERT_NULL(e);
+}
+
+/* Titan embeddings over Bedrock InvokeModel (tests/helpers/fake_bedrock.py checks every
+ * SigV4 signature with botocore and answers the vectors of fake_embeddings.py). */
+TEST(search_embed_bedrock_titan)
+{
+    int port = 0;
+    pid_t pid = th_start_helper(&port, NULL, NULL, "fake_bedrock.py", (char *)NULL);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+    unsetenv("AWS_SESSION_TOKEN");
+    struct am_embed_bedrock_config cfg = {.endpoint = url, .region = "eu-west-1", .dim = 256,
+                                          .timeout_ms = 5000, .retries = -1};
+    struct am_embedder *e = NULL;
+    static float a[256], b[256], c[256];
+
+    ASSERT_OK(am_embedder_bedrock(&cfg, &e));
+    ASSERT_EQ(e->dim, 256);
+    ASSERT_STR_EQ(e->name, "bedrock:amazon.titan-embed-text-v2:0:256");
+    ASSERT_OK(e->embed(e, "red apples and green pears", a));
+    ASSERT_OK(e->embed(e, "green pears, red apples", b));
+    ASSERT_OK(e->embed(e, "quarterly revenue projections", c));
+    ASSERT(fabs(cosine(a, a, 256) - 1) < 1e-5);
+    ASSERT(cosine(a, b, 256) > cosine(a, c, 256));
+    ASSERT_EQ(e->embed(e, "FAIL500 apples", c), AM_EUNAVAIL);
+    ASSERT_EQ(e->embed(e, "THROTTLE apples", c), AM_EUNAVAIL);
+    setenv("AWS_SECRET_ACCESS_KEY", "wrong", 1);               /* AWS answers 403 */
+    ASSERT_EQ(e->embed(e, "red apples and green pears", c), AM_EUNAVAIL);
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+    am_embedder_destroy(&e);
+
+    /* dim 0: learned from one request; a size Titan v2 does not offer is refused by it */
+    cfg.dim = 0;
+    ASSERT_OK(am_embedder_bedrock(&cfg, &e));
+    ASSERT_EQ(e->dim, 1024);
+    am_embedder_destroy(&e);
+    cfg.dim = 300;
+    ASSERT_EQ(am_embedder_bedrock(&cfg, &e), AM_OK);
+    ASSERT_EQ(e->embed(e, "apples", a), AM_EUNAVAIL);
+    am_embedder_destroy(&e);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
 }
 
 #else

@@ -1,9 +1,12 @@
 /*
- * embed_openai.c - an embedder backed by an OpenAI-compatible POST /v1/embeddings.
+ * embed_http.c - embedders behind an HTTP API: an OpenAI-compatible POST /v1/embeddings,
+ * and Amazon Bedrock's Titan text embeddings (InvokeModel, signed with SigV4).
  *
- * Request:  {"model": M, "input": TEXT, "encoding_format": "float"[, "dimensions": D]}
- * Response: {"object": "list", "data": [{"object": "embedding", "index": 0,
- *            "embedding": [floats]}], "model": M, "usage": {...}}
+ * OpenAI:  {"model": M, "input": TEXT, "encoding_format": "float"[, "dimensions": D]}
+ *          -> {"object": "list", "data": [{"object": "embedding", "index": 0,
+ *              "embedding": [floats]}], "model": M, "usage": {...}}
+ * Bedrock: POST {endpoint}/model/{M}/invoke {"inputText": TEXT[, "dimensions": D,
+ *          "normalize": true]} -> {"embedding": [floats], "inputTextTokenCount": n}
  * One request per text, each on its own curl handle (embed() may run on several threads at
  * once); the handles share one connection and DNS cache, so a busy embedder keeps its
  * TLS connections open instead of shaking hands per record. 429, 5xx and transport errors
@@ -11,8 +14,8 @@
  * reply has a ceiling (MAX_REPLY), so a misbehaving server cannot make us buffer without
  * bound.
  *
- * libcurl is optional, as in src/extract/llm_openai.c: without AM_HAVE_CURL this file only
- * provides a constructor that returns AM_EUNAVAIL. Build with -DAM_HAVE_CURL, link -lcurl.
+ * libcurl is optional, as in src/extract/llm.c: without AM_HAVE_CURL this file only
+ * provides constructors that return AM_EUNAVAIL. Build with -DAM_HAVE_CURL, link -lcurl.
  */
 #include "search/embed.h"
 
@@ -30,10 +33,19 @@ int am_embedder_openai(const struct am_embed_openai_config *cfg, struct am_embed
     return AM_EUNAVAIL;
 }
 
+int am_embedder_bedrock(const struct am_embed_bedrock_config *cfg, struct am_embedder **out)
+{
+    (void)cfg;
+    if (out)
+        *out = NULL;
+    return AM_EUNAVAIL;
+}
+
 #else
 
 #include "search/vector.h"
 #include "util/log.h"
+#include "util/sigv4_sign.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -51,7 +63,9 @@ int am_embedder_openai(const struct am_embed_openai_config *cfg, struct am_embed
 
 struct openai {
     struct am_embedder e;
-    char *url;                 /* base_url + "/embeddings" */
+    bool bedrock;              /* Titan over InvokeModel, SigV4 */
+    char *region;              /* Bedrock */
+    char *url;                 /* base_url + "/embeddings", or {endpoint}/model/{M}/invoke */
     char *auth;                /* "Authorization: Bearer ..." or NULL */
     char *model;
     char name[160];
@@ -145,6 +159,17 @@ static int post_once(struct openai *o, const char *body, long *status, char **ou
             goto out;
         hdr = h2;
     }
+    if (o->bedrock) {
+        struct am_aws_creds cr;
+        if (am_aws_creds_from_env(&cr) != 0) {
+            am_log(AM_LOG_WARN, "embed", "%s: no AWS credentials (set AWS_ACCESS_KEY_ID and "
+                   "AWS_SECRET_ACCESS_KEY)", o->name);
+            rc = AM_EUNAVAIL;
+            goto out;
+        }
+        hdr = am_sigv4_curl_headers(hdr, "POST", o->url, body, strlen(body), "application/json",
+                                    NULL, o->region, "bedrock", &cr);
+    }
     curl_easy_setopt(c, CURLOPT_URL, o->url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -184,6 +209,8 @@ static void log_http_error(struct openai *o, long status, const char *reply)
 {
     json_t *j = json_loads(reply, 0, NULL);
     const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+    if (!msg)
+        msg = json_string_value(json_object_get(j, "message"));     /* Bedrock */
     am_log(AM_LOG_WARN, "embed", "%s: HTTP %ld: %.200s", o->name, status, msg ? msg : "");
     json_decref(j);
 }
@@ -227,12 +254,17 @@ static int request(struct openai *o, const char *text, int dim, float *out, int 
     int rc = AM_ENOMEM;
 
     *n_out = 0;
-    req = json_pack("{s:s, s:s, s:s}", "model", o->model, "input", text, "encoding_format",
-                    "float");
+    if (o->bedrock)
+        req = json_pack("{s:s}", "inputText", text);
+    else
+        req = json_pack("{s:s, s:s, s:s}", "model", o->model, "input", text, "encoding_format",
+                        "float");
     if (!req)
         goto out;           /* also for text that is not UTF-8 */
     if (o->send_dimensions && dim > 0 &&
         json_object_set_new(req, "dimensions", json_integer(dim)))
+        goto out;
+    if (o->bedrock && o->send_dimensions && json_object_set_new(req, "normalize", json_true()))
         goto out;
     body = json_dumps(req, JSON_COMPACT);
     if (!body)
@@ -242,8 +274,9 @@ static int request(struct openai *o, const char *text, int dim, float *out, int 
         goto out;
     rc = AM_EUNAVAIL;
     rep = json_loads(reply, 0, NULL);
-    json_t *vec = json_object_get(json_array_get(json_object_get(rep, "data"), 0),
-                                  "embedding");
+    json_t *vec = o->bedrock ? json_object_get(rep, "embedding")
+                             : json_object_get(json_array_get(json_object_get(rep, "data"), 0),
+                                               "embedding");
     if (!json_is_array(vec) || json_array_size(vec) == 0) {
         am_log(AM_LOG_WARN, "embed", "%s: reply holds no embedding", o->name);
         goto out;
@@ -313,8 +346,52 @@ static void openai_destroy(struct am_embedder *e)
     free(o->url);
     free(o->auth);
     free(o->model);
+    free(o->region);
     free(o);
-    curl_global_cleanup();      /* balances the init of am_embedder_openai */
+    curl_global_cleanup();      /* balances the init of the constructor */
+}
+
+/* The shared part of the constructors: o->url, model, auth and bedrock are set. */
+static int finish(struct openai *o, const char *kind, int dim, int send_dimensions,
+                  long timeout_ms, int retries, struct am_embedder **out)
+{
+    int rc;
+    o->e.priv = o;
+    o->e.embed = openai_embed;
+    o->e.destroy = openai_destroy;
+    o->e.name = o->name;
+    o->send_dimensions = send_dimensions != 0;
+    o->timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
+    o->retries = retries == 0 ? DEFAULT_RETRIES : retries < 0 ? 0 : retries;
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&o->locks[i], NULL);
+    o->locks_ready = true;
+    o->share = curl_share_init();           /* without it: no shared cache, still works */
+    if (o->share) {
+        curl_share_setopt(o->share, CURLSHOPT_LOCKFUNC, share_lock);
+        curl_share_setopt(o->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+        curl_share_setopt(o->share, CURLSHOPT_USERDATA, o);
+        curl_share_setopt(o->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        curl_share_setopt(o->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    }
+    snprintf(o->name, sizeof o->name, "%s:%s", kind, o->model);
+    o->e.dim = dim;
+    if (dim == 0) {                         /* ask once how long the vectors are */
+        float *probe = malloc(sizeof(float) * (MAX_DIM + 1));
+        int n = 0;
+        if (!probe)
+            return AM_ENOMEM;
+        rc = request(o, "dimension probe", 0, probe, MAX_DIM + 1, &n);
+        free(probe);
+        if (rc)
+            return rc;
+        if (n > MAX_DIM)
+            return AM_EUNAVAIL;
+        o->e.dim = n;
+    }
+    snprintf(o->name, sizeof o->name, "%s:%s:%d", kind, o->model, o->e.dim);
+    *out = &o->e;
+    return 0;
 }
 
 int am_embedder_openai(const struct am_embed_openai_config *cfg, struct am_embedder **out)
@@ -335,10 +412,6 @@ int am_embedder_openai(const struct am_embed_openai_config *cfg, struct am_embed
         curl_global_cleanup();
         return AM_ENOMEM;
     }
-    o->e.priv = o;
-    o->e.embed = openai_embed;
-    o->e.destroy = openai_destroy;
-    o->e.name = o->name;
     size_t bl = strlen(cfg->base_url);
     while (bl > 0 && cfg->base_url[bl - 1] == '/')
         bl--;
@@ -357,41 +430,71 @@ int am_embedder_openai(const struct am_embed_openai_config *cfg, struct am_embed
             goto out;
         snprintf(o->auth, n, "Authorization: Bearer %s", cfg->api_key);
     }
-    o->send_dimensions = cfg->send_dimensions != 0;
-    o->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
-    o->retries = cfg->retries == 0 ? DEFAULT_RETRIES : cfg->retries < 0 ? 0 : cfg->retries;
-    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-        pthread_mutex_init(&o->locks[i], NULL);
-    o->locks_ready = true;
-    o->share = curl_share_init();           /* without it: no shared cache, still works */
-    if (o->share) {
-        curl_share_setopt(o->share, CURLSHOPT_LOCKFUNC, share_lock);
-        curl_share_setopt(o->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-        curl_share_setopt(o->share, CURLSHOPT_USERDATA, o);
-        curl_share_setopt(o->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-        curl_share_setopt(o->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    rc = finish(o, "openai", cfg->dim, cfg->send_dimensions, cfg->timeout_ms, cfg->retries, out);
+    if (rc == 0)
+        o = NULL;
+out:
+    if (o)
+        openai_destroy(&o->e);
+    return rc;
+}
+
+int am_embedder_bedrock(const struct am_embed_bedrock_config *cfg, struct am_embedder **out)
+{
+    struct openai *o = NULL;
+    int rc = AM_ENOMEM;
+    char endpoint[512];
+
+    if (out)
+        *out = NULL;
+    if (!cfg || !out || cfg->dim < 0 || cfg->dim > MAX_DIM ||
+        (cfg->model && strlen(cfg->model) > 100) ||
+        (cfg->endpoint && strlen(cfg->endpoint) > 2000))
+        return AM_EINVAL;
+    const char *model = cfg->model && *cfg->model ? cfg->model : "amazon.titan-embed-text-v2:0";
+    const char *region = cfg->region && *cfg->region ? cfg->region
+                                                     : am_aws_region_from_env("us-east-1");
+    const char *base = cfg->endpoint;
+    if (!base || !*base) {
+        snprintf(endpoint, sizeof endpoint, "https://bedrock-runtime.%s.amazonaws.com", region);
+        base = endpoint;
     }
-    snprintf(o->name, sizeof o->name, "openai:%s", o->model);
-    o->e.dim = cfg->dim;
-    if (cfg->dim == 0) {                    /* ask once how long the vectors are */
-        float *probe = malloc(sizeof(float) * (MAX_DIM + 1));
-        int n = 0;
-        if (!probe)
-            goto out;
-        rc = request(o, "dimension probe", 0, probe, MAX_DIM + 1, &n);
-        free(probe);
-        if (rc)
-            goto out;
-        if (n > MAX_DIM) {
-            rc = AM_EUNAVAIL;
-            goto out;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return AM_EUNAVAIL;
+    o = calloc(1, sizeof *o);
+    if (!o) {
+        curl_global_cleanup();
+        return AM_ENOMEM;
+    }
+    o->bedrock = true;
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/')
+        bl--;
+    o->url = malloc(bl + sizeof "/model/" + 3 * strlen(model) + sizeof "/invoke");
+    o->model = dup_str(model);
+    o->region = dup_str(region);
+    if (!o->url || !o->model || !o->region)
+        goto out;
+    char *u = o->url;
+    memcpy(u, base, bl);
+    u += bl;
+    memcpy(u, "/model/", 7);
+    u += 7;
+    for (const unsigned char *p = (const unsigned char *)model; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+            *u++ = (char)*p;
+        } else {
+            snprintf(u, 4, "%%%02X", *p);
+            u += 3;
         }
-        o->e.dim = n;
     }
-    snprintf(o->name, sizeof o->name, "openai:%s:%d", o->model, o->e.dim);
-    *out = &o->e;
-    o = NULL;
-    rc = 0;
+    memcpy(u, "/invoke", sizeof "/invoke");
+    /* Titan v2 takes "dimensions" (256, 512, 1024) and "normalize"; v1 takes neither */
+    int send_dim = cfg->dim > 0 && strstr(model, "titan-embed-text-v1") == NULL;
+    rc = finish(o, "bedrock", cfg->dim, send_dim, cfg->timeout_ms, cfg->retries, out);
+    if (rc == 0)
+        o = NULL;
 out:
     if (o)
         openai_destroy(&o->e);

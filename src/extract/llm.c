@@ -1,23 +1,37 @@
 /*
- * llm_openai.c - an extractor backed by an OpenAI-compatible /v1/chat/completions endpoint.
+ * llm.c - extractors backed by a language model: an OpenAI-compatible
+ * /v1/chat/completions endpoint, or Amazon Bedrock's Converse API signed with SigV4.
  *
- * Each strategy is one request in JSON mode (response_format {"type":"json_object"}): the
- * transcript goes in as numbered lines "[i] speaker (ROLE, date): text", and the model answers
- * with {"facts":[…]}, {"preferences":[…]} or {"topics":[…]} citing the line numbers it used,
- * which become the candidates' sources. Whatever goes wrong (no answer, HTTP error, a reply
- * over the ceiling, content that is not the asked JSON) is logged at warn level and the
- * built-in rules answer instead, so extraction never stops because a provider is down.
+ * Each strategy is one request: the transcript goes in as numbered lines
+ * "[i] speaker (ROLE, date): text", and the model answers with {"facts":[…]},
+ * {"preferences":[…]} or {"topics":[…]} citing the line numbers it used, which become the
+ * candidates' sources. OpenAI is asked for JSON mode; Converse has none, so the reply's
+ * text is read as JSON, or else as the outermost {...} inside it (models like to add prose
+ * or a ```json fence). A custom strategy's appendToPrompt is added to the task.
  *
- * libcurl is optional: without AM_HAVE_CURL this file only provides a constructor that
- * returns AM_EUNAVAIL. Build with -DAM_HAVE_CURL and link -lcurl to enable it.
+ * Whatever goes wrong (no answer, HTTP error after the retries, a reply over the ceiling,
+ * content that is not the asked JSON, a reply cut at max_tokens) is an error for that call:
+ * AM_EUNAVAIL, nothing appended, the reason in am_extract_errmsg() and in the log, so the
+ * job queue retries it with backoff. With cfg->fallback the built-in rules answer instead.
+ *
+ * libcurl is optional: without AM_HAVE_CURL this file only provides constructors that
+ * return AM_EUNAVAIL. Build with -DAM_HAVE_CURL and link -lcurl to enable it.
  */
 #include "extract/text.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #ifndef AM_HAVE_CURL
+
+static _Thread_local char errmsg[256];
+
+const char *am_extract_errmsg(void)
+{
+    return errmsg;
+}
 
 int am_extractor_openai(const struct am_llm_config *cfg, struct am_extractor **out)
 {
@@ -27,26 +41,57 @@ int am_extractor_openai(const struct am_llm_config *cfg, struct am_extractor **o
     return AM_EUNAVAIL;
 }
 
+int am_extractor_bedrock(const struct am_llm_config *cfg, struct am_extractor **out)
+{
+    return am_extractor_openai(cfg, out);
+}
+
 #else
 
 #include <curl/curl.h>
 #include <jansson.h>
 
 #include "util/log.h"
+#include "util/sigv4_sign.h"
+
+#include <time.h>
 
 #define DEFAULT_TIMEOUT_MS 30000L
 #define DEFAULT_MAX_REPLY (1u << 20)
 #define MAX_TRANSCRIPT (256u * 1024u)   /* older turns are left out beyond this */
 #define MAX_ITEMS 200
 
+enum provider { P_OPENAI, P_BEDROCK };
+
 struct llm {
-    char *url;           /* base_url + "/chat/completions" */
-    char *auth;          /* "Authorization: Bearer …" or NULL */
+    int provider;        /* enum provider */
+    char *url;           /* OpenAI: base_url + "/chat/completions"; Bedrock: the endpoint */
+    char *auth;          /* OpenAI: "Authorization: Bearer …" or NULL */
     char *model;
+    char *region;        /* Bedrock */
     long timeout_ms;
     size_t max_reply;
-    struct am_extractor *fallback;
+    int retries;
+    struct am_extractor *fallback;   /* NULL: failures are errors */
 };
+
+static _Thread_local char errmsg[256];
+
+const char *am_extract_errmsg(void)
+{
+    return errmsg;
+}
+
+/* Records why this call failed, for the job's failure reason, and logs it. */
+static void failed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void failed(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+    va_end(ap);
+    am_log(AM_LOG_WARN, "extract", "llm: %s", errmsg);
+}
 
 static const char *const system_prompt =
     "You extract long-term memory from a conversation for an AI agent. Read the numbered "
@@ -92,29 +137,44 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-/* POST body; on success *out is the reply body (caller frees). */
-static int http_post(struct llm *l, const char *body, size_t body_len, char **out)
+/* One POST of body to url; *status is the HTTP status (0: no answer), *out the reply. */
+static int post_once(struct llm *l, const char *url, const char *body, size_t body_len,
+                     long *status, char **out)
 {
     struct reply r;
-    struct curl_slist *hdr = NULL;
+    struct curl_slist *hdr = NULL, *t;
     CURL *c = NULL;
-    long status = 0;
     int rc = AM_EUNAVAIL;
 
     *out = NULL;
+    *status = 0;
     am_xbuf_init(&r.b, l->max_reply);
     r.too_big = false;
     c = curl_easy_init();
-    if (!c)
+    if (!c) {
+        failed("curl_easy_init failed");
         goto out;
+    }
     hdr = curl_slist_append(hdr, "Content-Type: application/json");
-    if (hdr && l->auth)
-        hdr = curl_slist_append(hdr, l->auth);
+    if (hdr && (t = curl_slist_append(hdr, "Expect:")))
+        hdr = t;
+    if (hdr && l->auth && (t = curl_slist_append(hdr, l->auth)))
+        hdr = t;
     if (!hdr) {
         rc = AM_ENOMEM;
         goto out;
     }
-    curl_easy_setopt(c, CURLOPT_URL, l->url);
+    if (l->provider == P_BEDROCK) {
+        struct am_aws_creds cr;
+        if (am_aws_creds_from_env(&cr) != 0) {
+            failed("bedrock: no AWS credentials (set AWS_ACCESS_KEY_ID and "
+                   "AWS_SECRET_ACCESS_KEY)");
+            goto out;
+        }
+        hdr = am_sigv4_curl_headers(hdr, "POST", url, body, body_len, "application/json", NULL,
+                                    l->region, "bedrock", &cr);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
@@ -124,13 +184,13 @@ static int http_post(struct llm *l, const char *body, size_t body_len, char **ou
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
     CURLcode cc = curl_easy_perform(c);
     if (cc != CURLE_OK) {
-        am_log(AM_LOG_WARN, "extract", "llm request failed: %s%s", curl_easy_strerror(cc),
+        failed("request failed: %s%s", curl_easy_strerror(cc),
                r.too_big ? " (reply over the ceiling)" : "");
         goto out;
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    if (status != 200) {
-        am_log(AM_LOG_WARN, "extract", "llm request failed: HTTP %ld", status);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    if (*status != 200) {
+        failed("HTTP %ld: %.160s", *status, r.b.p ? r.b.p : "");
         goto out;
     }
     *out = am_xbuf_take(&r.b);
@@ -140,6 +200,30 @@ out:
     curl_slist_free_all(hdr);
     if (c)
         curl_easy_cleanup(c);
+    return rc;
+}
+
+/* POST with retries on 429, 5xx and no answer; on success *out is the reply (caller frees). */
+static int http_post(struct llm *l, const char *url, const char *body, size_t body_len,
+                     char **out)
+{
+    int rc = AM_EUNAVAIL;
+    for (int attempt = 0; attempt <= l->retries; attempt++) {
+        long status = 0;
+        if (attempt) {
+            struct timespec ts = {0, (250L << (attempt - 1)) * 1000000L};
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec = ts.tv_nsec / 1000000000L;
+                ts.tv_nsec %= 1000000000L;
+            }
+            nanosleep(&ts, NULL);
+        }
+        rc = post_once(l, url, body, body_len, &status, out);
+        if (rc == AM_OK || rc == AM_ENOMEM)
+            return rc;
+        if (status != 0 && status != 429 && status < 500)
+            return rc;     /* the request itself is wrong: retrying will not help */
+    }
     return rc;
 }
 
@@ -178,17 +262,39 @@ static int transcript(const struct am_turn *t, size_t n, struct am_xbuf *b)
 }
 
 /* The request body, built by hand so that any UTF-8 problem in a turn is repaired. */
-static int request_body(struct llm *l, const char *task, const struct am_turn *t, size_t n,
-                        struct am_xbuf *body)
+static int request_body(struct llm *l, const char *task, const struct am_extract_ctx *ctx,
+                        const struct am_turn *t, size_t n, struct am_xbuf *body)
 {
     struct am_xbuf user;
     int rc;
-    am_xbuf_init(&user, MAX_TRANSCRIPT + 8192);
+    am_xbuf_init(&user, MAX_TRANSCRIPT + 65536);
     rc = am_xbuf_adds(&user, task);
+    if (!rc && ctx && ctx->instructions && *ctx->instructions) {
+        rc = am_xbuf_adds(&user, "\n\nADDITIONAL INSTRUCTIONS\n");
+        if (!rc)
+            rc = am_xbuf_adds(&user, ctx->instructions);
+    }
     if (!rc)
         rc = am_xbuf_adds(&user, "\n\nTRANSCRIPT\n");
     if (!rc)
         rc = transcript(t, n, &user);
+    if (l->provider == P_BEDROCK) {
+        /* Converse: the model is in the path; no JSON mode */
+        if (!rc)
+            rc = am_xbuf_adds(body, "{\"system\":[{\"text\":");
+        if (!rc)
+            rc = am_xbuf_add_json(body, system_prompt, strlen(system_prompt));
+        if (!rc)
+            rc = am_xbuf_adds(body, "}],\"messages\":[{\"role\":\"user\",\"content\":[{"
+                                    "\"text\":");
+        if (!rc)
+            rc = am_xbuf_add_json(body, user.p, user.len);
+        if (!rc)
+            rc = am_xbuf_adds(body, "}]}],\"inferenceConfig\":{\"temperature\":0,"
+                                    "\"maxTokens\":4096}}");
+        am_xbuf_free(&user);
+        return rc;
+    }
     if (!rc)
         rc = am_xbuf_adds(body, "{\"model\":");
     if (!rc)
@@ -209,35 +315,118 @@ static int request_body(struct llm *l, const char *task, const struct am_turn *t
     return rc;
 }
 
+/* The JSON object in a model's text: all of it, or else its outermost {...}. */
+static json_t *object_in(const char *text)
+{
+    json_t *o = json_loads(text, 0, NULL);
+    if (json_is_object(o))
+        return o;
+    json_decref(o);
+    const char *a = strchr(text, '{'), *b = strrchr(text, '}');
+    if (!a || !b || b < a)
+        return NULL;
+    o = json_loadb(a, (size_t)(b - a + 1), 0, NULL);
+    if (json_is_object(o))
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
+/* Bedrock's URL for a model: {endpoint}/model/{model id, percent-encoded}/converse. */
+static char *converse_url(const struct llm *l, const char *model)
+{
+    struct am_xbuf u;
+    am_xbuf_init(&u, 8192);
+    int rc = am_xbuf_adds(&u, l->url);
+    if (!rc)
+        rc = am_xbuf_adds(&u, "/model/");
+    for (const unsigned char *p = (const unsigned char *)model; !rc && *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '~')
+            rc = am_xbuf_addc(&u, (char)*p);
+        else
+            rc = am_xbuf_addf(&u, "%%%02X", *p);
+    }
+    if (!rc)
+        rc = am_xbuf_adds(&u, "/converse");
+    char *out = rc ? NULL : am_xbuf_take(&u);
+    am_xbuf_free(&u);
+    return out;
+}
+
 /* Ask; on success *out is the parsed JSON object the model returned (caller decrefs). */
-static int ask(struct llm *l, const char *task, const struct am_turn *t, size_t n, json_t **out)
+static int ask(struct llm *l, const char *task, const struct am_extract_ctx *ctx,
+               const struct am_turn *t, size_t n, json_t **out)
 {
     struct am_xbuf body;
-    char *reply = NULL;
+    char *reply = NULL, *url = NULL;
     json_t *root = NULL, *content = NULL;
-    json_error_t err;
+    char *joined = NULL;
     int rc;
 
     *out = NULL;
-    am_xbuf_init(&body, MAX_TRANSCRIPT + 65536);
-    rc = request_body(l, task, t, n, &body);
+    am_xbuf_init(&body, MAX_TRANSCRIPT + 131072);
+    rc = request_body(l, task, ctx, t, n, &body);
     if (rc)
         goto out;
-    rc = http_post(l, body.p, body.len, &reply);
+    if (l->provider == P_BEDROCK) {
+        url = converse_url(l, ctx && ctx->model_id && *ctx->model_id ? ctx->model_id : l->model);
+        if (!url) {
+            rc = AM_ENOMEM;
+            goto out;
+        }
+    }
+    rc = http_post(l, url ? url : l->url, body.p, body.len, &reply);
     if (rc)
         goto out;
     rc = AM_EUNAVAIL;
-    root = json_loads(reply, 0, &err);
-    const char *text = json_string_value(json_object_get(
-        json_object_get(json_array_get(json_object_get(root, "choices"), 0), "message"),
-        "content"));
-    if (!text) {
-        am_log(AM_LOG_WARN, "extract", "llm reply has no choices[0].message.content");
-        goto out;
+    root = json_loads(reply, 0, NULL);
+    const char *text;
+    if (l->provider == P_BEDROCK) {
+        const char *stop = json_string_value(json_object_get(root, "stopReason"));
+        json_t *parts = json_object_get(json_object_get(json_object_get(root, "output"),
+                                                        "message"), "content");
+        struct am_xbuf all;
+        size_t i;
+        json_t *part;
+        am_xbuf_init(&all, l->max_reply);
+        json_array_foreach(parts, i, part) {
+            const char *pt = json_string_value(json_object_get(part, "text"));
+            if (pt && am_xbuf_adds(&all, pt)) {
+                am_xbuf_free(&all);
+                rc = AM_ENOMEM;
+                goto out;
+            }
+        }
+        joined = all.len ? am_xbuf_take(&all) : NULL;
+        am_xbuf_free(&all);
+        if (stop && strcmp(stop, "end_turn") != 0 && strcmp(stop, "stop_sequence") != 0) {
+            failed("bedrock stopped with %s: the answer is incomplete", stop);
+            goto out;
+        }
+        text = joined;
+        if (!text) {
+            failed("bedrock reply has no output.message.content[].text");
+            goto out;
+        }
+    } else {
+        text = json_string_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(root, "choices"), 0), "message"),
+            "content"));
+        const char *finish = json_string_value(json_object_get(
+            json_array_get(json_object_get(root, "choices"), 0), "finish_reason"));
+        if (finish && strcmp(finish, "length") == 0) {
+            failed("the model stopped at its length limit: the answer is incomplete");
+            goto out;
+        }
+        if (!text) {
+            failed("reply has no choices[0].message.content");
+            goto out;
+        }
     }
-    content = json_loads(text, 0, &err);
-    if (!json_is_object(content)) {
-        am_log(AM_LOG_WARN, "extract", "llm content is not a JSON object: %s", err.text);
+    content = object_in(text);
+    if (!content) {
+        failed("the model's answer is not a JSON object: %.80s", text);
         goto out;
     }
     *out = content;
@@ -246,7 +435,9 @@ static int ask(struct llm *l, const char *task, const struct am_turn *t, size_t 
 out:
     json_decref(content);
     json_decref(root);
+    free(joined);
     free(reply);
+    free(url);
     am_xbuf_free(&body);
     return rc;
 }
@@ -431,14 +622,15 @@ static int summary_from(json_t *obj, const struct am_turn *t, size_t n, size_t m
 
 enum task { TASK_FACTS, TASK_PREFS, TASK_SUMMARY };
 
-static int run(struct am_extractor *x, enum task task, const struct am_turn *t, size_t n,
-               size_t max_chars, struct am_candidates *out)
+static int run(struct am_extractor *x, enum task task, const struct am_extract_ctx *ctx,
+               const struct am_turn *t, size_t n, size_t max_chars, struct am_candidates *out)
 {
     struct llm *l = x->priv;
     json_t *obj = NULL;
     char prompt[1024];
     int rc;
 
+    errmsg[0] = '\0';
     if (!out || (n && !t))
         return AM_EINVAL;
     if (task == TASK_SUMMARY) {
@@ -456,7 +648,7 @@ static int run(struct am_extractor *x, enum task task, const struct am_turn *t, 
         snprintf(prompt, sizeof prompt, TASK_SUMMARY_FMT, max_chars);
     else
         snprintf(prompt, sizeof prompt, "%s", task == TASK_FACTS ? task_facts : task_prefs);
-    rc = ask(l, prompt, t, n, &obj);
+    rc = ask(l, prompt, ctx, t, n, &obj);
     if (rc == AM_OK) {
         rc = task == TASK_FACTS   ? facts_from(obj, t, n, out)
              : task == TASK_PREFS ? prefs_from(obj, t, n, out)
@@ -466,32 +658,34 @@ static int run(struct am_extractor *x, enum task task, const struct am_turn *t, 
             am_candidates_truncate(out, first_new);
         return rc;
     }
-    if (rc == AM_ENOMEM)
+    if (rc == AM_ENOMEM || !l->fallback)
         return rc;
     am_log(AM_LOG_WARN, "extract", "llm %s extraction unavailable, using builtin rules",
            task == TASK_FACTS ? "fact" : task == TASK_PREFS ? "preference" : "summary");
+    errmsg[0] = '\0';
     struct am_extractor *f = l->fallback;
-    return task == TASK_FACTS   ? f->facts(f, t, n, out)
-           : task == TASK_PREFS ? f->preferences(f, t, n, out)
-                                : f->summary(f, t, n, max_chars, out);
+    return task == TASK_FACTS   ? f->facts(f, ctx, t, n, out)
+           : task == TASK_PREFS ? f->preferences(f, ctx, t, n, out)
+                                : f->summary(f, ctx, t, n, max_chars, out);
 }
 
-static int llm_facts(struct am_extractor *x, const struct am_turn *t, size_t n,
-                     struct am_candidates *out)
+static int llm_facts(struct am_extractor *x, const struct am_extract_ctx *ctx,
+                     const struct am_turn *t, size_t n, struct am_candidates *out)
 {
-    return run(x, TASK_FACTS, t, n, 0, out);
+    return run(x, TASK_FACTS, ctx, t, n, 0, out);
 }
 
-static int llm_preferences(struct am_extractor *x, const struct am_turn *t, size_t n,
-                           struct am_candidates *out)
+static int llm_preferences(struct am_extractor *x, const struct am_extract_ctx *ctx,
+                           const struct am_turn *t, size_t n, struct am_candidates *out)
 {
-    return run(x, TASK_PREFS, t, n, 0, out);
+    return run(x, TASK_PREFS, ctx, t, n, 0, out);
 }
 
-static int llm_summary(struct am_extractor *x, const struct am_turn *t, size_t n,
-                       size_t max_chars, struct am_candidates *out)
+static int llm_summary(struct am_extractor *x, const struct am_extract_ctx *ctx,
+                       const struct am_turn *t, size_t n, size_t max_chars,
+                       struct am_candidates *out)
 {
-    return run(x, TASK_SUMMARY, t, n, max_chars, out);
+    return run(x, TASK_SUMMARY, ctx, t, n, max_chars, out);
 }
 
 static void llm_destroy(struct am_extractor *x)
@@ -505,21 +699,47 @@ static void llm_destroy(struct am_extractor *x)
         free(l->url);
         free(l->auth);
         free(l->model);
+        free(l->region);
         free(l);
-        curl_global_cleanup();   /* balances the init of am_extractor_openai */
+        curl_global_cleanup();   /* balances the init of create() */
     }
     free(x);
 }
 
-int am_extractor_openai(const struct am_llm_config *cfg, struct am_extractor **out)
+static char *join2(const char *a, size_t alen, const char *b)
+{
+    size_t bl = strlen(b);
+    char *p = malloc(alen + bl + 1);
+    if (p) {
+        memcpy(p, a, alen);
+        memcpy(p + alen, b, bl + 1);
+    }
+    return p;
+}
+
+static int create(int provider, const struct am_llm_config *cfg, struct am_extractor **out)
 {
     struct am_extractor *x = NULL;
     struct llm *l = NULL;
     int rc = AM_ENOMEM;
+    char endpoint[512];
 
     if (out)
         *out = NULL;
-    if (!cfg || !out || !cfg->base_url || !*cfg->base_url || strlen(cfg->base_url) > 2000)
+    if (!cfg || !out)
+        return AM_EINVAL;
+    const char *base = cfg->base_url;
+    if (provider == P_BEDROCK) {
+        if (!cfg->model || !*cfg->model || strlen(cfg->model) > 2048)
+            return AM_EINVAL;
+        if (!base || !*base) {
+            const char *region = cfg->region ? cfg->region : am_aws_region_from_env("us-east-1");
+            snprintf(endpoint, sizeof endpoint, "https://bedrock-runtime.%s.amazonaws.com",
+                     region);
+            base = endpoint;
+        }
+    }
+    if (!base || !*base || strlen(base) > 2000)
         return AM_EINVAL;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return AM_EUNAVAIL;
@@ -528,31 +748,27 @@ int am_extractor_openai(const struct am_llm_config *cfg, struct am_extractor **o
     if (!x || !l)
         goto out;
     x->priv = l;
-    size_t bl = strlen(cfg->base_url);
-    while (bl > 0 && cfg->base_url[bl - 1] == '/')
+    l->provider = provider;
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/')
         bl--;
-    l->url = malloc(bl + sizeof "/chat/completions");
-    if (!l->url)
-        goto out;
-    memcpy(l->url, cfg->base_url, bl);
-    memcpy(l->url + bl, "/chat/completions", sizeof "/chat/completions");
+    l->url = join2(base, bl, provider == P_BEDROCK ? "" : "/chat/completions");
     l->model = dup_str(cfg->model && *cfg->model ? cfg->model : "gpt-4o-mini");
-    if (!l->model)
+    l->region = dup_str(cfg->region ? cfg->region : am_aws_region_from_env("us-east-1"));
+    if (!l->url || !l->model || !l->region)
         goto out;
-    if (cfg->api_key && *cfg->api_key) {
-        size_t kl = strlen(cfg->api_key);
-        l->auth = malloc(kl + sizeof "Authorization: Bearer ");
+    if (provider == P_OPENAI && cfg->api_key && *cfg->api_key) {
+        l->auth = join2("Authorization: Bearer ", strlen("Authorization: Bearer "),
+                        cfg->api_key);
         if (!l->auth)
             goto out;
-        snprintf(l->auth, kl + sizeof "Authorization: Bearer ", "Authorization: Bearer %s",
-                 cfg->api_key);
     }
     l->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DEFAULT_TIMEOUT_MS;
     l->max_reply = cfg->max_reply ? cfg->max_reply : DEFAULT_MAX_REPLY;
-    rc = am_extractor_builtin(&l->fallback);
-    if (rc)
+    l->retries = cfg->retries > 0 ? cfg->retries : cfg->retries < 0 ? 0 : 2;
+    if (cfg->fallback && (rc = am_extractor_builtin(&l->fallback)) != AM_OK)
         goto out;
-    x->name = "openai";
+    x->name = provider == P_BEDROCK ? "bedrock" : "openai";
     x->facts = llm_facts;
     x->preferences = llm_preferences;
     x->summary = llm_summary;
@@ -568,6 +784,16 @@ out:
         curl_global_cleanup();
     }
     return rc;
+}
+
+int am_extractor_openai(const struct am_llm_config *cfg, struct am_extractor **out)
+{
+    return create(P_OPENAI, cfg, out);
+}
+
+int am_extractor_bedrock(const struct am_llm_config *cfg, struct am_extractor **out)
+{
+    return create(P_BEDROCK, cfg, out);
 }
 
 #endif /* AM_HAVE_CURL */
