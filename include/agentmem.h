@@ -73,6 +73,11 @@ typedef struct am_db am_db;
 #define AM_OPEN_MANUAL    0x2u  /* start no background threads (expiry purge, extraction
                                    worker); call am_purge_expired and am_extract_run yourself */
 #define AM_OPEN_NOPURGE   AM_OPEN_MANUAL  /* the former name */
+#define AM_OPEN_EXCLUSIVE 0x4u  /* SQLite: this process is the file's only user (agentmemd
+                                   holds a lock on it), so extraction jobs left RUNNING by a
+                                   process that died are taken over at once rather than when
+                                   their lease (AGENTMEM_JOB_LEASE_MS, 120 s) runs out.
+                                   Ignored by PostgreSQL, where other servers may be working */
 
 /**
  * Open (creating if needed) a store and migrate its schema to the current version.

@@ -112,7 +112,8 @@ int main(int argc, char **argv)
     lock_fd = lock_store(cfg.db);
     if (lock_fd == -2)
         goto out;
-    rc = am_open(cfg.db, 0, &db);
+    /* holding the file lock, this process is the store's only user */
+    rc = am_open(cfg.db, lock_fd >= 0 ? AM_OPEN_EXCLUSIVE : 0, &db);
     if (rc) {
         fprintf(stderr, "agentmemd: cannot open store %s: %s\n", cfg.db, am_errmsg(NULL));
         goto out;

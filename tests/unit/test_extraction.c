@@ -464,3 +464,30 @@ TEST(extraction_status_per_event)
     ASSERT_EQ(am_event_extraction(db, mem, "bob", "s1", id, &st), AM_ENOTFOUND);
     am_close(db);
 }
+
+/* A job left RUNNING by a process that died: an exclusive opener takes it over at once,
+ * anyone else waits for its lease. */
+TEST(extraction_exclusive_open_takes_over_dead_jobs)
+{
+    if (th_is_pg())
+        return;                      /* AM_OPEN_EXCLUSIVE is SQLite's; PG keeps leases */
+    unsetenv("AGENTMEM_JOB_LEASE_MS");
+    am_db *db = th_open();
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    turn(db, mem, "ops", "s1", T0, AM_ROLE_USER, "Cluster c7 runs 4 ra3.xlplus nodes.");
+    am_close(db);
+    /* what a worker killed mid-job leaves: RUNNING, leased for the next two minutes */
+    th_exec("UPDATE jobs SET status = 'RUNNING', attempts = 1, "
+            "run_after_ms = CAST(strftime('%s','now') AS INTEGER) * 1000 + 120000");
+    ASSERT_OK(am_open(th_store(), AM_OPEN_MANUAL, &db));
+    ASSERT_EQ(run_all(db), 0);               /* still leased */
+    am_close(db);
+    ASSERT_OK(am_open(th_store(), AM_OPEN_MANUAL | AM_OPEN_EXCLUSIVE, &db));
+    ASSERT_EQ(run_all(db), 1);               /* taken over without waiting */
+    am_records *facts = list_ns(db, mem, "/facts/ops");
+    ASSERT_EQ(facts->n, 1);
+    ASSERT(any_contains(facts, "c7"));
+    am_records_free(facts);
+    am_close(db);
+}

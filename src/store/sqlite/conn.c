@@ -167,6 +167,12 @@ int am_sqlite_open(am_db *db, const char *path, unsigned flags, struct am_store 
         rc = am_sqlite_migrate(db, &st->writer);
         if (rc)
             goto out;
+        /* nobody else uses the file: a RUNNING job is one that died with its process */
+        if ((flags & AM_OPEN_EXCLUSIVE) &&
+            (rc = am_sqlite_exec(db, &st->writer,
+                                 "UPDATE jobs SET status = 'RETRYING', run_after_ms = 0 "
+                                 "WHERE status = 'RUNNING'")))
+            goto out;
     }
     *out = st;
     st = NULL;
