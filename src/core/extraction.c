@@ -13,6 +13,7 @@
 #include "core/db.h"
 #include "core/validate.h"
 #include "extract/extract.h"
+#include "search/text.h"
 #include "search/embed.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -236,6 +237,28 @@ static int add_candidates(am_db *db, struct pending *p, struct am_candidates *c,
         *r = (struct am_cand_row){.kind = k->kind, .text = k->text, .key = k->key,
                                   .namespace_ = ns, .strategy_id = strategy_id,
                                   .sources_json = k->sources_json, .ts_ms = k->ts_ms};
+        /* the lexical query that finds older records holding every word of this one: the
+           OR of am_text_fts_query made an AND (juxtaposition, in FTS5 and in
+           websearch_to_tsquery), which the index answers without scoring every match */
+        char *fts = NULL;
+        if (k->kind != AM_CAND_SUMMARY && am_text_fts_query(k->text, &fts) == AM_OK && fts) {
+            char *w = fts;
+            for (char *rd = fts; *rd;) {
+                if (strncmp(rd, "\" OR \"", 6) == 0) {
+                    memcpy(w, "\" \"", 3);
+                    w += 3;
+                    rd += 6;
+                } else {
+                    *w++ = *rd++;
+                }
+            }
+            *w = '\0';
+            if (keep(p, fts)) {
+                free(fts);
+                return am_error(db, AM_ENOMEM, "out of memory");
+            }
+            r->fts = fts;
+        }
         if (dim) {
             float *v = p->vecs + p->n * (size_t)dim;
             if (db->embedder->embed(db->embedder, k->text, v) == AM_OK) {

@@ -74,14 +74,23 @@ struct am_job_row {
 struct am_cand_row {
     int kind;                    /* enum am_cand_kind (src/extract/extract.h) */
     const char *text, *key, *namespace_, *strategy_id, *sources_json;
+    const char *fts;             /* the records holding all of text's words, as a lexical
+                                    query (FTS5 syntax, also valid for websearch_to_tsquery),
+                                    or NULL */
     int64_t ts_ms;
     const float *embedding;
     int dim;
     const char *embed_model;
 };
 
-/* Consolidation: given the current records of the candidate's namespace (and strategy),
-   return AM_CONSOLIDATE_ADD, _SKIP or _SUPERSEDE (with *out_index). */
+/* Consolidation: given the current records of the candidate's namespace (and strategy) that
+   it may repeat or update, return AM_CONSOLIDATE_ADD, _SKIP or _SUPERSEDE (with *out_index).
+   The store passes those with the candidate's key, the best matches of c->fts (older
+   restatements, however old) and the AM_CONSOLIDATE_RECENT most recent ones (paraphrases
+   and updates), never the whole namespace, so the cost per candidate does not grow with
+   it. A paraphrase of a record older than that window is not seen. */
+#define AM_CONSOLIDATE_RECENT 200
+#define AM_CONSOLIDATE_MATCHES 20
 typedef int (*am_decide_fn)(void *arg, const struct am_cand_row *c, const char *const *texts,
                             const char *const *keys, size_t n, size_t *out_index);
 

@@ -491,3 +491,34 @@ TEST(extraction_exclusive_open_takes_over_dead_jobs)
     am_records_free(facts);
     am_close(db);
 }
+
+/* Consolidation looks for the records a candidate repeats by key and by text, not only among
+ * the most recent: a restatement of the first of 300 facts is still a duplicate, and an
+ * update of it still supersedes it. */
+TEST(extraction_consolidates_against_old_records)
+{
+    am_db *db = th_open();
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    turn(db, mem, "ops", "s0", T0, AM_ROLE_USER,
+         "Cluster zephyr runs 11 ra3.4xlarge nodes in eu-west-1.");
+    for (int i = 1; i < 300; i++) {
+        char text[128], session[16];
+        snprintf(session, sizeof session, "s%d", i % 7);
+        snprintf(text, sizeof text, "Cluster c%d runs %d ra3.xlplus nodes in us-west-2.", i,
+                 i % 9 + 2);
+        turn(db, mem, "ops", session, T0 + i, AM_ROLE_USER, text);
+    }
+    run_all(db);
+    static const char current[] = "namespace = '/facts/ops' AND superseded_by IS NULL";
+    long long before = th_count("records", current);
+    ASSERT_GE(before, 290);
+    long long zephyr = th_count("records", "text LIKE '%zephyr%'");
+    ASSERT_GE(zephyr, 1);
+    turn(db, mem, "ops", "later", T0 + 1000, AM_ROLE_USER,
+         "Cluster zephyr runs 11 ra3.4xlarge nodes in eu-west-1.");
+    run_all(db);
+    ASSERT_EQ(th_count("records", current), before);   /* the restatement added nothing */
+    ASSERT_EQ(th_count("records", "text LIKE '%zephyr%'"), zephyr);
+    am_close(db);
+}

@@ -322,18 +322,32 @@ static void existing_free(struct existing *e)
     memset(e, 0, sizeof *e);
 }
 
-/* Read at most 200 current records of the namespace, the most recent first. */
+/* The current records the candidate may repeat or update. */
 static int load_existing(am_db *db, struct am_pg_conn *c, const char *memory_id,
                          const struct am_cand_row *cand, struct existing *e)
 {
+    /* as SQLite's: those with the candidate's key, its best full-text matches (the core's
+       FTS5 expression is websearch_to_tsquery syntax), the most recent (store.h) */
+#define PEERS_SCOPE "memory_id = $1 AND namespace = $2 AND strategy_id = $3 AND " \
+                    "superseded_by IS NULL"
     static const char sql[] =
-        "SELECT record_id, text, rkey FROM records WHERE memory_id = $1 AND namespace = $2 "
-        "AND strategy_id = $3 AND superseded_by IS NULL ORDER BY created_ms DESC LIMIT 200";
+        "SELECT record_id, text, rkey FROM records WHERE " PEERS_SCOPE " AND record_id IN ("
+        "SELECT record_id FROM records WHERE " PEERS_SCOPE " AND rkey = $4 "
+        "UNION (SELECT record_id FROM records WHERE " PEERS_SCOPE
+        " ORDER BY created_ms DESC LIMIT $5) "
+        "UNION (SELECT record_id FROM records, websearch_to_tsquery('english', $6) q WHERE "
+        PEERS_SCOPE " AND $6 IS NOT NULL AND tsv @@ q ORDER BY ts_rank_cd(tsv, q) DESC "
+        "LIMIT $7)) ORDER BY created_ms DESC";
+#undef PEERS_SCOPE
     struct am_pgp p = {0};
     PGresult *s = NULL;
     am_pg_text(&p, memory_id);
     am_pg_text(&p, cand->namespace_);
     am_pg_text(&p, cand->strategy_id ? cand->strategy_id : "");
+    am_pg_text(&p, cand->key);
+    am_pg_int(&p, AM_CONSOLIDATE_RECENT);
+    am_pg_text(&p, cand->fts);
+    am_pg_int(&p, AM_CONSOLIDATE_MATCHES);
     int rc = am_pg_query(db, c, sql, &p, "read records", &s, NULL);
     if (rc)
         return rc;

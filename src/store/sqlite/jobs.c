@@ -335,19 +335,39 @@ static char *col_strdup(sqlite3_stmt *s, int i)
     return t ? strdup((const char *)t) : NULL;
 }
 
-/* Read at most 200 current records of the namespace, the most recent first. */
+/* The current records of the candidate's namespace and strategy that it may repeat or
+ * update: those with its key, its best FTS matches, the most recent (store.h). */
 static int load_existing(am_db *db, struct am_conn *c, const char *memory_id,
                          const struct am_cand_row *cand, struct existing *e)
 {
-    static const char sql[] =
-        "SELECT record_id, text, rkey FROM records WHERE memory_id = ? AND namespace = ? "
-        "AND strategy_id = ? AND superseded_by IS NULL ORDER BY created_ms DESC LIMIT 200";
-    sqlite3_stmt *s = am_sqlite_stmt(db, c, sql);
+#define PEERS_SCOPE "memory_id = ?1 AND namespace = ?2 AND strategy_id = ?3 AND " \
+                    "superseded_by IS NULL"
+#define PEERS_BASE                                                                          \
+    "SELECT record_id, text, rkey FROM records WHERE rowid IN ("                            \
+    "SELECT rowid FROM records WHERE " PEERS_SCOPE " AND rkey = ?4 "                        \
+    "UNION SELECT rowid FROM (SELECT rowid FROM records WHERE " PEERS_SCOPE                 \
+    " ORDER BY created_ms DESC LIMIT ?5)"
+    static const char with_fts[] =
+        PEERS_BASE " UNION SELECT rowid FROM (SELECT r.rowid FROM (SELECT rowid, rank FROM "
+        "records_fts WHERE records_fts MATCH ?6) f JOIN records r "
+        "ON r.rowid = f.rowid WHERE r.memory_id = ?1 AND r.namespace = ?2 AND "
+        "r.strategy_id = ?3 AND r.superseded_by IS NULL ORDER BY f.rank LIMIT ?7)) "
+        "ORDER BY created_ms DESC";
+    static const char without_fts[] = PEERS_BASE ") ORDER BY created_ms DESC";
+#undef PEERS_BASE
+#undef PEERS_SCOPE
+    sqlite3_stmt *s = am_sqlite_stmt(db, c, cand->fts ? with_fts : without_fts);
     if (!s)
         return AM_EIO;
     sqlite3_bind_text(s, 1, memory_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, cand->namespace_, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, cand->strategy_id ? cand->strategy_id : "", -1, SQLITE_STATIC);
+    am_sqlite_bind_text(s, 4, cand->key);
+    sqlite3_bind_int(s, 5, AM_CONSOLIDATE_RECENT);
+    if (cand->fts) {
+        sqlite3_bind_text(s, 6, cand->fts, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 7, AM_CONSOLIDATE_MATCHES);
+    }
     int src, rc = AM_OK;
     while ((src = sqlite3_step(s)) == SQLITE_ROW) {
         if (e->n == e->cap) {
