@@ -245,3 +245,13 @@ class TestMemoryFeatures(ServerTestCase):
             "GET", "/memories/%s/memoryRecord/%s" % (mid, old["memoryRecordId"]))
         self.assertEqual(status, 200)
         self.assertEqual(body["memoryRecord"]["agentmem"]["supersededBy"], new["memoryRecordId"])
+        # the history shows both versions, the old one with its validity interval
+        status, _, hist = self.server.request(
+            "GET", "/_agentmem/memories/%s/records/%s/history" % (mid, new["memoryRecordId"]))
+        self.assertEqual(status, 200)
+        ids = [v["memoryRecordId"] for v in hist["versions"]]
+        self.assertEqual(ids, [old["memoryRecordId"], new["memoryRecordId"]])
+        first, last = hist["versions"]
+        self.assertLessEqual(first["agentmem"]["validFrom"], first["agentmem"]["validUntil"])
+        self.assertLessEqual(first["agentmem"]["validUntil"], time.time() + 1)
+        self.assertNotIn("validUntil", last.get("agentmem", {}))

@@ -697,6 +697,12 @@ json_t *am_http_record_json(const am_record *r, bool with_score)
             (r->session_id && put(ext, "sessionId", am_http_str(r->session_id))) ||
             (r->superseded_by && put(ext, "supersededBy", am_http_str(r->superseded_by))))
             goto fail;
+        /* the validity interval of a replaced version: from its statement to its
+           replacement (updated_ms is set when a newer version supersedes it) */
+        if (r->superseded_by &&
+            (put(ext, "validFrom", am_http_ts(r->created_ms)) ||
+             put(ext, "validUntil", am_http_ts(r->updated_ms))))
+            goto fail;
         if (r->source_json) {
             json_t *src = am_http_load(r->source_json);
             if (src && put(ext, "sources", src))
