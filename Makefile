@@ -1,12 +1,17 @@
 # agentmem build. `make` builds the library and programs into build/, `make test` runs every
 # test, `make run` starts the server on the embedded SQLite default.
-# SAN=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into build-san/.
+# SAN=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into build-san/,
+# SAN=thread with ThreadSanitizer into build-tsan/.
 
 CC      ?= cc
 SAN     ?= 0
 ifeq ($(SAN),1)
 BUILD   ?= build-san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      = -O1 -g
+else ifeq ($(SAN),thread)
+BUILD   ?= build-tsan
+SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
 OPT      = -O1 -g
 else
 BUILD   ?= build
@@ -75,7 +80,7 @@ lint:
 	    $(LIB_SRC) $(HTTP_SRC) $(CLI_SRC) $(AGENT_SRC) include/*.h || (echo "lint: banned call"; false)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan
 
 .PHONY: all test run lint clean
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

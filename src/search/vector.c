@@ -140,9 +140,10 @@ static void heap_push(size_t *idx, float *score, size_t *n, size_t k, float s, s
 }
 
 /* The scan, built twice on x86-64 with GCC: for AVX2 and FMA (chosen at load time on CPUs
- * that have them: about twice as fast from cache) and for the baseline. */
+ * that have them: about twice as fast from cache) and for the baseline. Not under
+ * ThreadSanitizer: the ifunc resolver would run before its runtime is up. */
 #if defined(HAVE_VEC) && defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    __GNUC__ >= 8
+    __GNUC__ >= 8 && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 #endif
 static size_t scan(const float *query, const float *matrix, size_t n, int dim, size_t k,

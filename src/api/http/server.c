@@ -50,7 +50,8 @@ struct op_metrics {
 };
 
 struct am_http_server {
-    struct MHD_Daemon *daemon;
+    /* set by the starting thread once MHD returns; its workers may already be serving */
+    _Atomic(struct MHD_Daemon *) daemon;
     am_db *db;
     struct am_http_options opt;
     char address[96];
@@ -691,7 +692,8 @@ int am_http_metrics_text(struct am_http_server *srv, struct am_http_buf *b)
                                 "served.\n# TYPE agentmem_http_requests_in_flight gauge\n"
                                 "agentmem_http_requests_in_flight %d\n",
                              atomic_load(&srv->in_flight));
-    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    struct MHD_Daemon *d = atomic_load(&srv->daemon);
+    info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
     rc |= am_http_buf_printf(b, "# HELP agentmem_http_connections Open connections.\n"
                                 "# TYPE agentmem_http_connections gauge\n"
                                 "agentmem_http_connections %u\n",
