@@ -426,7 +426,9 @@ static int ask(struct llm *l, const char *task, const struct am_extract_ctx *ctx
     }
     content = object_in(text);
     if (!content) {
-        failed("the model's answer is not a JSON object: %.80s", text);
+        /* the answer may quote the conversation: its text goes to the debug log only */
+        am_log(AM_LOG_DEBUG, "extract", "llm answer: %.200s", text);
+        failed("the model's answer is not a JSON object (%zu bytes)", strlen(text));
         goto out;
     }
     *out = content;
