@@ -564,6 +564,15 @@ AM_API int am_job_start(am_db *db, const char *memory_id, const char *job_id);
  */
 AM_API int am_purge_expired(am_db *db, int64_t now_ms, int64_t *out_n);
 
+/**
+ * Check the store's consistency. SQLite: PRAGMA quick_check and the full-text indexes'
+ * integrity checks. PostgreSQL (which checks its own storage): the schema version and that
+ * no record points at a missing successor.
+ * @param out_report  on AM_OK, "ok" or the problems found, one per line; free with am_free.
+ * @return AM_OK (the report says whether the store is sound), AM_EIO, AM_ENOMEM.
+ */
+AM_API int am_check(am_db *db, char **out_report);
+
 #ifdef __cplusplus
 }
 #endif

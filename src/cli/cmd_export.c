@@ -7,6 +7,7 @@
  * line, and records only when no current record has the same namespace and text, so running
  * it twice (or again after an interruption) adds nothing.
  */
+#include "agentmem.h"
 #include "cli.h"
 
 #include <getopt.h>
@@ -440,6 +441,17 @@ int cmd_doctor(struct cli *c, int argc, char **argv)
         snprintf(detail, sizeof detail, "%s, %lld bytes", c->db,
                  stat(c->db, &sb) == 0 ? (long long)sb.st_size : 0LL);
         bad += check(writable, "database file writable", detail, "check the file's owner and permissions");
+        am_db *db = NULL;
+        char *report = NULL;
+        int rc = am_open(c->db, AM_OPEN_MANUAL, &db);
+        if (rc == AM_OK)
+            rc = am_check(db, &report);
+        bad += check(rc == AM_OK && report && strcmp(report, "ok") == 0, "database integrity",
+                     rc ? am_errmsg(db) : report,
+                     "stop the server, copy the file aside, then rebuild it: agentmem export "
+                     "--db OLD > dump.jsonl && agentmem import --db NEW < dump.jsonl");
+        am_free(report);
+        am_close(db);
     }
     return bad ? CLI_EDOCTOR : CLI_OK;
 }

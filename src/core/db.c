@@ -320,3 +320,17 @@ void am_close(am_db *db)
     pthread_cond_destroy(&db->work);
     free(db);
 }
+
+int am_check(am_db *db, char **out_report)
+{
+    char buf[4096];
+    am_error_clear();
+    if (!db || !out_report)
+        return am_error(db, AM_EINVAL, "am_check needs a handle and an output");
+    *out_report = NULL;
+    int rc = db->ops->check(db, db->st, buf, sizeof buf);
+    if (rc)
+        return rc;
+    *out_report = strdup(buf);
+    return *out_report ? AM_OK : am_error(db, AM_ENOMEM, "out of memory");
+}

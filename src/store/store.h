@@ -217,6 +217,9 @@ struct am_store_ops {
                           const char *record_id, am_records **out);
     int (*record_vectors)(am_db *db, struct am_store *st, const am_record_query *q,
                           const char *model, struct am_vec_set *out);
+
+    /* consistency check (am_check): "ok", or one problem per line, into out[cap] */
+    int (*check)(am_db *db, struct am_store *st, char *out, size_t cap);
 };
 
 /* Open the backend that the uri names; fills the ops table and the store. */

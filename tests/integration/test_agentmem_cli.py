@@ -2,13 +2,14 @@
 straight on a database file (--db), every command, exit codes, --json, export/import."""
 import json
 import os
+import sqlite3
 import re
 import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import ROOT, ServerTestCase
+from harness import ROOT, ServerTestCase, sqlite_only
 
 CLI = os.environ.get("AGENTMEM_CLI_BIN") or os.path.join(ROOT, "build", "agentmem")
 
@@ -191,6 +192,19 @@ class TestCliOnFile(CliMixin, unittest.TestCase):
                 f.write(line + "\n")
             self.run_cli("import", "--file", path, memory_id=mid)
         self.check_every_command(write)
+
+    @sqlite_only
+    def test_doctor_checks_integrity(self):
+        mid = json.loads(self.run_cli("--json", "setup", "--name", "Integrity").stdout)["id"]
+        r = self.run_cli("doctor", memory_id=mid)
+        self.assertIn("ok   database integrity: ok", r.stdout)
+        con = sqlite3.connect(self.db)        # an index entry for a row that does not exist
+        con.execute("INSERT INTO records_fts(rowid, text) VALUES (4242, 'ghost')")
+        con.commit()
+        con.close()
+        r = self.run_cli("doctor", memory_id=mid, expect=5)
+        self.assertIn("FAIL database integrity: records_fts", r.stdout)
+        self.assertIn("agentmem export", r.stdout)
 
 
 if __name__ == "__main__":

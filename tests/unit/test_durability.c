@@ -171,3 +171,31 @@ TEST(concurrent_writers_and_readers)
     am_close(db);
     check_integrity(th_store());
 }
+
+/* am_check: a sound store says "ok"; a damaged one names the damage. */
+TEST(durability_check_reports_damage)
+{
+    am_db *db = th_open();
+    char mem[128], *report = NULL, *id = NULL;
+    th_memory(db, "Check", 0, mem);
+    am_record_in r = {.memory_id = mem, .text = "prod-cluster runs 4 nodes",
+                      .namespace_ = "/facts/ops", .timestamp_ms = 1700000000000};
+    ASSERT_OK(am_record_create(db, &r, &id));
+    ASSERT_OK(am_check(db, &report));
+    ASSERT_STR_EQ(report, "ok");
+    am_free(report);
+    if (th_is_pg()) {
+        th_exec("UPDATE records SET superseded_by = 'mem-gone'");
+        ASSERT_OK(am_check(db, &report));
+        ASSERT_STR_CONTAINS(report, "1 records point at a missing successor");
+    } else {
+        /* an index entry for a row that is not in the table */
+        th_exec("INSERT INTO records_fts(rowid, text) VALUES (424242, 'ghost entry')");
+        ASSERT_OK(am_check(db, &report));
+        ASSERT_STR_CONTAINS(report, "records_fts");
+    }
+    am_free(report);
+    am_free(id);
+    ASSERT_EQ(am_check(db, NULL), AM_EINVAL);
+    am_close(db);
+}

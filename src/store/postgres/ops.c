@@ -43,4 +43,5 @@ const struct am_store_ops am_store_postgres = {
     .record_set_vectors = am_pg_record_set_vectors,
     .record_history = am_pg_record_history,
     .record_vectors = am_pg_record_vectors,
+    .check = am_pg_check,
 };

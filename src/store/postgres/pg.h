@@ -68,6 +68,7 @@ char *am_pg_strdup(const PGresult *r, int row, int col);
 
 int am_pg_open(am_db *db, const char *uri, unsigned flags, struct am_store **out);
 int am_pg_migrate(am_db *db, struct am_pg_conn *c);
+int am_pg_check(am_db *db, struct am_store *st, char *out, size_t cap);
 
 void am_pg_close(struct am_store *st);
 int am_pg_visible_since(am_db *db, struct am_pg_conn *c, const char *memory_id, int64_t now_ms,

@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MIGRATE_LOCK "7305104425129411"    /* pg_advisory_xact_lock key */
 
@@ -168,4 +169,41 @@ out:
     if (rc)
         PQclear(PQexec(c->h, "ROLLBACK"));
     return rc;
+}
+
+/* ---- consistency check (am_check) ---- */
+
+struct check_ctx {
+    char *out;
+    size_t cap;
+};
+
+static int check_fn(am_db *db, struct am_pg_conn *c, void *arg)
+{
+    struct check_ctx *x = arg;
+    PGresult *r = NULL;
+    int rc = am_pg_query(db, c,
+                         "SELECT (SELECT max(version) FROM schema_version), "
+                         "(SELECT count(*) FROM records r WHERE r.superseded_by IS NOT NULL "
+                         "AND NOT EXISTS (SELECT 1 FROM records n WHERE n.memory_id = "
+                         "r.memory_id AND n.record_id = r.superseded_by))",
+                         NULL, "check", &r, NULL);
+    if (rc)
+        return rc;
+    const char *version = PQgetvalue(r, 0, 0), *dangling = PQgetvalue(r, 0, 1);
+    if (strcmp(version, "1") != 0)
+        snprintf(x->out, x->cap, "schema version %s, expected 1", version);
+    else if (strcmp(dangling, "0") != 0)
+        snprintf(x->out, x->cap, "%s records point at a missing successor", dangling);
+    else
+        snprintf(x->out, x->cap, "ok");
+    PQclear(r);
+    return AM_OK;
+}
+
+int am_pg_check(am_db *db, struct am_store *st, char *out, size_t cap)
+{
+    struct check_ctx x = {out, cap};
+    out[0] = '\0';
+    return am_pg_read(db, st, check_fn, &x);
 }

@@ -13,6 +13,7 @@
 #include "util/log.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,5 +322,59 @@ int am_sqlite_read(am_db *db, struct am_store *st, am_sqlite_fn fn, void *arg)
         conn_close(c);
         free(c);
     }
+    return rc;
+}
+
+/* ---- consistency check (am_check) ---- */
+
+struct check_ctx {
+    char *out;
+    size_t cap, len;
+    int problems;
+};
+
+static void check_add(struct check_ctx *x, const char *what, const char *line)
+{
+    if (strcmp(line, "ok") == 0)
+        return;
+    int n = snprintf(x->out + x->len, x->cap - x->len, "%s%s: %s", x->problems ? "\n" : "",
+                     what, line);
+    if (n > 0 && (size_t)n < x->cap - x->len)
+        x->len += (size_t)n;
+    x->problems++;
+}
+
+static int check_fn(am_db *db, struct am_conn *c, void *arg)
+{
+    struct check_ctx *x = arg;
+    sqlite3_stmt *s = NULL;
+    int src = sqlite3_prepare_v2(c->h, "PRAGMA quick_check(20)", -1, &s, NULL);
+    if (src == SQLITE_OK)
+        while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+            const unsigned char *t = sqlite3_column_text(s, 0);
+            check_add(x, "quick_check", t ? (const char *)t : "?");
+        }
+    sqlite3_finalize(s);
+    if (src != SQLITE_DONE)
+        return am_sqlite_fail(db, c, src, "quick_check");
+    /* FTS5's own check compares each index with its content (read-only: it writes nothing) */
+    static const char *const fts[] = {"records_fts", "events_fts"};
+    for (size_t i = 0; i < sizeof fts / sizeof fts[0]; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "INSERT INTO %s(%s, rank) VALUES('integrity-check', 1)", fts[i],
+                 fts[i]);
+        if (sqlite3_exec(c->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+            check_add(x, fts[i], sqlite3_errmsg(c->h));
+    }
+    return AM_OK;
+}
+
+int am_sqlite_check(am_db *db, struct am_store *st, char *out, size_t cap)
+{
+    struct check_ctx x = {out, cap, 0, 0};
+    out[0] = '\0';
+    int rc = am_sqlite_write(db, st, check_fn, &x);
+    if (!rc && !x.problems)
+        snprintf(out, cap, "ok");
     return rc;
 }

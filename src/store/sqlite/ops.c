@@ -43,4 +43,5 @@ const struct am_store_ops am_store_sqlite = {
     .record_set_vectors = am_sqlite_record_set_vectors,
     .record_history = am_sqlite_record_history,
     .record_vectors = am_sqlite_record_vectors,
+    .check = am_sqlite_check,
 };

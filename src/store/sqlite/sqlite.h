@@ -37,6 +37,7 @@ typedef int (*am_sqlite_fn)(am_db *db, struct am_conn *c, void *arg);
 int am_sqlite_write(am_db *db, struct am_store *st, am_sqlite_fn fn, void *arg);
 /* Run fn on a reader connection inside a read transaction (one snapshot). */
 int am_sqlite_read(am_db *db, struct am_store *st, am_sqlite_fn fn, void *arg);
+int am_sqlite_check(am_db *db, struct am_store *st, char *out, size_t cap);
 
 /* Binding helpers: bind text or NULL. */
 void am_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v);
