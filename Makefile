@@ -61,8 +61,8 @@ $(BUILD)/agentmem: $(call obj,$(CLI_SRC) $(wildcard src/api/http/*.c)) $(LIB)
 $(BUILD)/redshift-migration-agent: $(call obj,$(AGENT_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
 
-# the unit tests also cover the server's self-contained parsers (SigV4)
-UNIT_EXTRA := $(wildcard src/api/http/sigv4.c)
+# the unit tests also cover the server's self-contained parsers (SigV4, policies)
+UNIT_EXTRA := $(wildcard src/api/http/sigv4.c src/api/http/policy.c)
 $(BUILD)/unit-tests: $(call obj,$(UNIT_SRC) $(UNIT_EXTRA)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

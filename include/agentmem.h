@@ -573,6 +573,14 @@ AM_API int am_purge_expired(am_db *db, int64_t now_ms, int64_t *out_n);
  */
 AM_API int am_check(am_db *db, char **out_report);
 
+/**
+ * The ARN of a memory, as GetMemory reports it: arn:aws:bedrock-agentcore:REGION:ACCOUNT:
+ * memory/ID (REGION and ACCOUNT from AGENTMEM_REGION / AGENTMEM_ACCOUNT at am_open). An ARN
+ * given as memory_id is normalized the same way. Does not check that the memory exists.
+ * @return AM_OK, or AM_EINVAL when out is too small.
+ */
+AM_API int am_memory_arn(am_db *db, const char *memory_id, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -308,8 +308,7 @@ int am_memory_create(am_db *db, const am_memory_in *in, am_memories **out)
     }
     am_rand_alnum(suffix, 10);
     snprintf(id, sizeof id, "%s-%s", in->name, suffix);
-    snprintf(arn, sizeof arn, "arn:aws:bedrock-agentcore:%s:%s:memory/%s", db->region,
-             db->account, id);
+    am_memory_arn(db, id, arn, sizeof arn);
     struct am_memory_row row = {
         .id = id, .arn = arn, .name = in->name, .description = in->description,
         .status = "ACTIVE", .event_expiry_days = in->event_expiry_days, .created_ms = now,
@@ -512,4 +511,13 @@ int am_memory_delete(am_db *db, const char *memory_id)
     if ((rc = am_check_memory_id(db, "memoryId", memory_id)))
         return rc;
     return db->ops->memory_delete(db, db->st, am_memory_id_of(memory_id));
+}
+
+int am_memory_arn(am_db *db, const char *memory_id, char *out, size_t cap)
+{
+    if (!db || !memory_id || !out || !cap)
+        return AM_EINVAL;
+    int n = snprintf(out, cap, "arn:aws:bedrock-agentcore:%s:%s:memory/%s", db->region,
+                     db->account, am_memory_id_of(memory_id));
+    return n < 0 || (size_t)n >= cap ? AM_EINVAL : AM_OK;
 }

@@ -1,5 +1,6 @@
 /*
- * auth.c - SigV4 verification through sigv4.h (written separately, see auth.h).
+ * auth.c - SigV4 verification through sigv4.h, and authorization by each key's IAM-style
+ * policy (policy.h): the request's action, memory ARN and condition keys are gathered here.
  *
  * When sigv4.h is present it is used; its functions are referenced weakly, so agentmemd still
  * links while sigv4.c is not part of the build, and then refuses `--auth sigv4` with a clear
@@ -8,12 +9,14 @@
 #include "api/http/auth.h"
 
 #include "api/http/http.h"
+#include "api/http/policy.h"
 #include "util/log.h"
 
 #include <microhttpd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__has_include)
 #if __has_include("api/http/sigv4.h")
@@ -29,6 +32,8 @@
 
 struct am_http_auth {
     struct am_sigv4_keys *keys;
+    struct am_policy **policies;    /* per key, in the key set's order; NULL: full access */
+    size_t n;
 };
 
 bool am_http_auth_available(void)
@@ -59,6 +64,37 @@ int am_http_auth_load(const char *credentials_path, struct am_http_auth **out, c
         free(a);
         return -1;
     }
+    /* each profile's `policy = FILE`, relative to the credentials file */
+    a->n = am_sigv4_keys_count(a->keys);
+    a->policies = calloc(a->n ? a->n : 1, sizeof *a->policies);
+    if (!a->policies) {
+        am_http_auth_free(a);
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    const char *slash = strrchr(credentials_path, '/');
+    int dir_len = slash ? (int)(slash - credentials_path + 1) : 0;
+    size_t with = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        struct am_sigv4_key_info ki;
+        char path[4096];
+        if (am_sigv4_key_info(a->keys, i, &ki) || !ki.policy)
+            continue;
+        if (ki.policy[0] == '/')
+            snprintf(path, sizeof path, "%s", ki.policy);
+        else
+            snprintf(path, sizeof path, "%.*s%s", dir_len, credentials_path, ki.policy);
+        char perr[600];
+        if (am_policy_load(path, &a->policies[i], perr, sizeof perr)) {
+            snprintf(err, err_len, "[%s] policy: %s", ki.profile, perr);
+            am_http_auth_free(a);
+            return -1;
+        }
+        with++;
+    }
+    if (with && with < a->n)
+        am_log(AM_LOG_WARN, "auth", "%zu of %zu keys have no policy: they may call every "
+               "operation on every memory", a->n - with, a->n);
     *out = a;
     return 0;
 }
@@ -69,6 +105,9 @@ void am_http_auth_free(struct am_http_auth *auth)
         return;
     if (am_sigv4_keys_free)
         am_sigv4_keys_free(auth->keys);
+    for (size_t i = 0; auth->policies && i < auth->n; i++)
+        am_policy_free(auth->policies[i]);
+    free(auth->policies);
     free(auth);
 }
 
@@ -128,10 +167,120 @@ int am_http_auth_check(const struct am_http_auth *auth, struct am_http_req *req)
     if (rc == 0) {
         am_log(AM_LOG_DEBUG, "http", "signed by %s req=%s", access_key ? access_key : "?",
                req->id);
+        req->access_key = access_key;
         return 0;
     }
     am_http_reply_error_as(req, status ? status : 403,
                            type ? type : "AccessDeniedException", msg);
+    return -1;
+}
+
+/* ---- authorization ---- */
+
+/* The value of the path label named name ("actorId" of ".../actor/{actorId}/..."). */
+static const char *label_named(const struct am_http_req *req, const char *name)
+{
+    const char *p = am_http_routes[req->route].pattern;
+    size_t i = 0, n = strlen(name);
+    for (; (p = strchr(p, '{')); p++, i++)
+        if (strncmp(p + 1, name, n) == 0 && p[1 + n] == '}')
+            return am_http_label(req, i);
+    return NULL;
+}
+
+#define MAX_NS 128
+
+struct context {
+    const char *actor, *session, *strategy;
+    const char *ns[MAX_NS];
+    size_t n_ns;
+    struct am_policy_key keys[4];
+    size_t n_keys;
+};
+
+static void add_ns(struct context *c, json_t *v)
+{
+    if (json_is_string(v) && c->n_ns < MAX_NS)
+        c->ns[c->n_ns++] = json_string_value(v);
+}
+
+/* The condition keys AgentCore defines, as this request gives them (path, body, query). */
+static void gather(const struct am_http_req *req, struct context *c)
+{
+    json_t *b = req->json, *v;
+    size_t i, j;
+    memset(c, 0, sizeof *c);
+    c->actor = label_named(req, "actorId");
+    if (!c->actor)
+        c->actor = json_string_value(json_object_get(b, "actorId"));
+    c->session = label_named(req, "sessionId");
+    if (!c->session)
+        c->session = json_string_value(json_object_get(b, "sessionId"));
+    c->strategy = json_string_value(json_object_get(b, "memoryStrategyId"));
+    if (!c->strategy)
+        c->strategy = json_string_value(json_object_get(json_object_get(b, "searchCriteria"),
+                                                        "memoryStrategyId"));
+    add_ns(c, json_object_get(b, "namespace"));
+    add_ns(c, json_object_get(b, "namespacePath"));
+    const char *qns = am_http_query(req, "namespace");
+    if (qns && c->n_ns < MAX_NS)
+        c->ns[c->n_ns++] = qns;
+    json_array_foreach(json_object_get(b, "sourceNamespaces"), i, v)
+        add_ns(c, v);
+    json_t *rec;
+    json_array_foreach(json_object_get(b, "records"), i, rec) {
+        add_ns(c, json_object_get(rec, "namespace"));
+        json_array_foreach(json_object_get(rec, "namespaces"), j, v)
+            add_ns(c, v);
+    }
+    if (c->actor)
+        c->keys[c->n_keys++] = (struct am_policy_key){"bedrock-agentcore:actorId", &c->actor, 1};
+    if (c->session)
+        c->keys[c->n_keys++] = (struct am_policy_key){"bedrock-agentcore:sessionId",
+                                                      &c->session, 1};
+    if (c->strategy)
+        c->keys[c->n_keys++] = (struct am_policy_key){"bedrock-agentcore:strategyId",
+                                                      &c->strategy, 1};
+    if (c->n_ns)
+        c->keys[c->n_keys++] = (struct am_policy_key){"bedrock-agentcore:namespace", c->ns,
+                                                      c->n_ns};
+}
+
+int am_http_authorize(const struct am_http_auth *auth, struct am_http_req *req)
+{
+    size_t k = 0;
+    while (k < auth->n) {
+        struct am_sigv4_key_info ki;
+        if (am_sigv4_key_info(auth->keys, k, &ki) == 0 && req->access_key &&
+            strcmp(ki.access_key, req->access_key) == 0)
+            break;
+        k++;
+    }
+    if (k == auth->n || !auth->policies[k])
+        return 0;                      /* a key without a policy may do everything */
+    struct am_sigv4_key_info ki;
+    am_sigv4_key_info(auth->keys, k, &ki);
+    char action[128], resource[512];
+    const char *mem = label_named(req, "memoryId");
+    bool ext = strncmp(am_http_routes[req->route].pattern, "/_agentmem/", 11) == 0;
+    snprintf(action, sizeof action, "%s:%s", ext ? "agentmem" : "bedrock-agentcore", req->op);
+    if (!mem || am_memory_arn(req->db, mem, resource, sizeof resource) != AM_OK)
+        snprintf(resource, sizeof resource, "*");
+    struct context c;
+    gather(req, &c);
+    struct am_policy_request pr = {action, resource, c.keys, c.n_keys, ki.profile};
+    int verdict = am_policy_eval(auth->policies[k], &pr);
+    if (verdict == AM_POLICY_ALLOW)
+        return 0;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "User: %s is not authorized to perform: %s on resource: %s %s",
+             ki.profile, action, resource,
+             verdict == AM_POLICY_EXPLICIT_DENY
+                 ? "with an explicit deny in an identity-based policy"
+                 : "because no identity-based policy allows the action");
+    am_log(AM_LOG_INFO, "auth", "denied %s on %s to key %s req=%s", action, resource,
+           ki.access_key, req->id);
+    am_http_reply_error_as(req, 403, "AccessDeniedException", msg);
     return -1;
 }
 
@@ -167,6 +316,13 @@ int am_http_auth_check(const struct am_http_auth *auth, struct am_http_req *req)
     am_http_reply_error_as(req, 403, "AccessDeniedException",
                            "SigV4 verification is not available");
     return -1;
+}
+
+int am_http_authorize(const struct am_http_auth *auth, struct am_http_req *req)
+{
+    (void)auth;
+    (void)req;
+    return 0;
 }
 
 #endif

@@ -21,7 +21,13 @@ int am_http_auth_load(const char *credentials_path, struct am_http_auth **out, c
                       size_t err_len);
 void am_http_auth_free(struct am_http_auth *auth);
 
-/* Verify req's signature. 0 when valid; otherwise the error reply is made and -1 returned. */
+/* Verify req's signature. 0 when valid (req->access_key is then the key that signed);
+ * otherwise the error reply is made and -1 returned. */
 int am_http_auth_check(const struct am_http_auth *auth, struct am_http_req *req);
+
+/* Authorize a verified, routed request whose body is parsed: the signing key's policy must
+ * allow its action on its memory with its condition keys. 0 when allowed; otherwise a 403
+ * AccessDeniedException reply is made and -1 returned. Keys without a policy may do all. */
+int am_http_authorize(const struct am_http_auth *auth, struct am_http_req *req);
 
 #endif

@@ -93,6 +93,7 @@ struct am_http_req {
     struct am_http_buf body;
     bool too_big;
     json_t *json;              /* the parsed body object ({} when there was none) */
+    const char *access_key;    /* the key that signed it (--auth sigv4), else NULL */
     int status;                /* of the queued response, 0 until then */
     size_t resp_len;
     char *resp_body;           /* owned until queued */

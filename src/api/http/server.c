@@ -354,6 +354,8 @@ static void handle(struct am_http_req *req)
         am_http_reply_error(req, AM_ENOMEM, "out of memory");
         return;
     }
+    if (srv->opt.auth && !auth_exempt(route) && am_http_authorize(srv->opt.auth, req))
+        return;
     am_http_routes[route].fn(req);
     if (!req->status) {
         am_log(AM_LOG_ERROR, "http", "handler for %s made no reply req=%s", req->op, req->id);

@@ -54,6 +54,8 @@ struct key_entry {
     char *access_key;
     char *secret;
     char *token;                /* NULL when the profile has no session token */
+    char *profile;              /* the [section] name */
+    char *policy;               /* the policy file's path as written, or NULL */
 };
 
 struct am_sigv4_keys {
@@ -77,9 +79,26 @@ void am_sigv4_keys_free(struct am_sigv4_keys *keys)
         free(keys->v[i].access_key);
         wipe_free(keys->v[i].secret);
         wipe_free(keys->v[i].token);
+        free(keys->v[i].profile);
+        free(keys->v[i].policy);
     }
     free(keys->v);
     free(keys);
+}
+
+size_t am_sigv4_keys_count(const struct am_sigv4_keys *keys)
+{
+    return keys ? keys->n : 0;
+}
+
+int am_sigv4_key_info(const struct am_sigv4_keys *keys, size_t i, struct am_sigv4_key_info *out)
+{
+    if (!keys || i >= keys->n || !out)
+        return -1;
+    out->access_key = keys->v[i].access_key;
+    out->profile = keys->v[i].profile;
+    out->policy = keys->v[i].policy;
+    return 0;
 }
 
 static bool eq_slice(const char *a, size_t a_len, const char *b);
@@ -1031,7 +1050,7 @@ int am_sigv4_verify(const struct am_sigv4_keys *keys, const struct am_sigv4_requ
 
 struct section {
     char *name;
-    char *id, *secret, *token;
+    char *id, *secret, *token, *policy;
     int line;
 };
 
@@ -1041,6 +1060,7 @@ static void section_clear(struct section *s)
     free(s->id);
     wipe_free(s->secret);
     wipe_free(s->token);
+    free(s->policy);
     memset(s, 0, sizeof *s);
 }
 
@@ -1083,8 +1103,12 @@ static int section_end(struct am_sigv4_keys *keys, struct section *s, const char
                        char *err, size_t err_len)
 {
     const char *name = s->name ? s->name : "";
-    if (!s->id && !s->secret)
+    if (!s->id && !s->secret) {
+        if (s->policy)
+            return load_error(err, err_len, "%s:%d: [%s] has a policy but no access key", path,
+                              s->line, name);
         return 0;
+    }
     if (!s->id || !s->secret)
         return load_error(err, err_len, "%s:%d: [%s] has %s but no %s", path, s->line, name,
                           s->id ? "aws_access_key_id" : "aws_secret_access_key",
@@ -1102,6 +1126,12 @@ static int section_end(struct am_sigv4_keys *keys, struct section *s, const char
         bool same = strcmp(dup->secret, s->secret) == 0 &&
                     ((!dup->token && !s->token) ||
                      (dup->token && s->token && strcmp(dup->token, s->token) == 0));
+        bool same_policy = (!dup->policy && !s->policy) ||
+                           (dup->policy && s->policy && strcmp(dup->policy, s->policy) == 0);
+        if (same && !same_policy)
+            return load_error(err, err_len,
+                              "%s:%d: [%s] access key %s is already defined with another policy",
+                              path, s->line, name, s->id);
         if (same)
             return 0;
         return load_error(err, err_len,
@@ -1116,8 +1146,11 @@ static int section_end(struct am_sigv4_keys *keys, struct section *s, const char
         keys->v = v;
         keys->cap = cap;
     }
-    keys->v[keys->n++] = (struct key_entry){s->id, s->secret, s->token};
-    s->id = s->secret = s->token = NULL;
+    char *profile = strdup(name);
+    if (!profile)
+        return load_error(err, err_len, "%s: out of memory", path);
+    keys->v[keys->n++] = (struct key_entry){s->id, s->secret, s->token, profile, s->policy};
+    s->id = s->secret = s->token = s->policy = NULL;
     return 0;
 }
 
@@ -1215,6 +1248,8 @@ int am_sigv4_keys_load(const char *path, struct am_sigv4_keys **out, char *err, 
         else if (eq_nocase(k, strlen(k), "aws_session_token") ||
                  eq_nocase(k, strlen(k), "aws_security_token"))
             slot = &sec.token;
+        else if (eq_nocase(k, strlen(k), "policy"))
+            slot = &sec.policy;     /* agentmemd's: an IAM-style policy file for this key */
         if (!slot)
             continue;                       /* region, output, ...: not ours */
         if (*slot) {

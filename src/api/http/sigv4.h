@@ -19,6 +19,8 @@
  *     aws_secret_access_key = ...
  *     aws_session_token     = ...      (optional; see below)
  *     region                = us-east-2  (any other key is ignored)
+ *     policy                = agent-policy.json  (agentmemd: the key's IAM-style policy,
+ *                                                 relative to this file; see policy.h)
  *
  * - Each `[section]` that has both aws_access_key_id and aws_secret_access_key adds one key;
  *   the section name is only a label. A section with exactly one of the two is an error, a
@@ -89,6 +91,16 @@ int am_sigv4_keys_load(const char *path, struct am_sigv4_keys **out, char *err, 
 
 /* Wipe the secrets and free the key set. NULL is fine. */
 void am_sigv4_keys_free(struct am_sigv4_keys *keys);
+
+/* The keys of a set, for attaching what else their profiles say (no secrets given out). */
+struct am_sigv4_key_info {
+    const char *access_key;
+    const char *profile;       /* the [section] name */
+    const char *policy;        /* the profile's `policy = FILE` as written, or NULL */
+};
+size_t am_sigv4_keys_count(const struct am_sigv4_keys *keys);
+/* 0, or -1 when i is out of range. The strings live as long as keys. */
+int am_sigv4_key_info(const struct am_sigv4_keys *keys, size_t i, struct am_sigv4_key_info *out);
 
 /**
  * Verify the SigV4 signature of a request for service AM_SIGV4_SERVICE.
