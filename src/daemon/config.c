@@ -34,7 +34,8 @@ struct option {
 
 enum {
     O_LISTEN, O_DB, O_THREADS, O_MAX_BODY, O_TIMEOUT, O_MAX_CONNECTIONS, O_SHUTDOWN_TIMEOUT,
-    O_LOG_LEVEL, O_ACCESS_LOG, O_AUTH, O_CREDENTIALS, O_REGION, O_ACCOUNT, O_CONFIG, N_OPTIONS
+    O_LOG_LEVEL, O_ACCESS_LOG, O_AUTH, O_CREDENTIALS, O_TLS_CERT, O_TLS_KEY, O_RATE_LIMIT,
+    O_RATE_BURST, O_REGION, O_ACCOUNT, O_CONFIG, N_OPTIONS
 };
 
 static const struct option options[N_OPTIONS] = {
@@ -63,6 +64,16 @@ static const struct option options[N_OPTIONS] = {
                 "none: accept any (signed or unsigned) request; sigv4: verify signatures"},
     [O_CREDENTIALS] = {"credentials", "AGENTMEM_CREDENTIALS", T_STR, "", 0, 0, NULL, "FILE",
                        "access keys for --auth sigv4 (the ~/.aws/credentials format)"},
+    [O_TLS_CERT] = {"tls-cert", "AGENTMEM_TLS_CERT", T_STR, "", 0, 0, NULL, "FILE",
+                    "serve HTTPS: the certificate chain, PEM (needs --tls-key)"},
+    [O_TLS_KEY] = {"tls-key", "AGENTMEM_TLS_KEY", T_STR, "", 0, 0, NULL, "FILE",
+                   "the certificate's private key, PEM, unencrypted (needs --tls-cert)"},
+    [O_RATE_LIMIT] = {"rate-limit", "AGENTMEM_RATE_LIMIT", T_INT, "0", 0, 1000000, NULL, "N",
+                      "requests per second per access key (per client address without "
+                      "--auth); over it: 429 ThrottledException; 0: no limit"},
+    [O_RATE_BURST] = {"rate-burst", "AGENTMEM_RATE_BURST", T_INT, "0", 0, 10000000, NULL, "N",
+                      "requests a client may send at once before the rate applies; "
+                      "0: the rate"},
     [O_REGION] = {"region", "AGENTMEM_REGION", T_STR, "us-east-1", 0, 0, NULL, "REGION",
                   "region in memory ARNs"},
     [O_ACCOUNT] = {"account", "AGENTMEM_ACCOUNT", T_STR, "123456789012", 0, 0, NULL, "ID",
@@ -364,6 +375,10 @@ int am_config_load(struct am_config *cfg, int argc, char **argv, char *err, size
     parse_bool(cfg->values[O_ACCESS_LOG], &cfg->access_log);
     cfg->auth_sigv4 = strcmp(cfg->values[O_AUTH], "sigv4") == 0;
     cfg->credentials = cfg->values[O_CREDENTIALS];
+    cfg->tls_cert = cfg->values[O_TLS_CERT];
+    cfg->tls_key = cfg->values[O_TLS_KEY];
+    cfg->rate_limit = (unsigned)number_of(cfg, O_RATE_LIMIT);
+    cfg->rate_burst = (unsigned)number_of(cfg, O_RATE_BURST);
     cfg->region = cfg->values[O_REGION];
     cfg->account = cfg->values[O_ACCOUNT];
     cfg->config_file = cfg->values[O_CONFIG];
@@ -380,6 +395,10 @@ int am_config_load(struct am_config *cfg, int argc, char **argv, char *err, size
                                strlen(cfg->region)) {
         snprintf(err, err_len, "region: '%s' is not a region name like us-east-1 (from %s)",
                  cfg->region, cfg->sources[O_REGION]);
+        return -1;
+    }
+    if (!cfg->tls_cert[0] != !cfg->tls_key[0]) {
+        snprintf(err, err_len, "tls: --tls-cert and --tls-key go together");
         return -1;
     }
     if (cfg->auth_sigv4 && !cfg->credentials[0]) {

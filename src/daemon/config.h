@@ -25,6 +25,8 @@ struct am_config {
     bool access_log;
     bool auth_sigv4;
     const char *credentials;    /* "" when unset */
+    const char *tls_cert, *tls_key;  /* PEM files; "" when unset */
+    unsigned rate_limit, rate_burst; /* 0: none / the rate */
     const char *region;
     const char *account;
     const char *config_file;    /* "" when none */

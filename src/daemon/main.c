@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,34 @@ static int lock_store(const char *uri)
     return fd;
 }
 
+/* Whether a --listen address stays on this machine. */
+static bool is_loopback(const char *listen)
+{
+    return strncmp(listen, "127.", 4) == 0 || strncmp(listen, "[::1]", 5) == 0 ||
+           strncmp(listen, "localhost:", 10) == 0;
+}
+
+/* A PEM file's text (caller frees), or NULL with the reason on stderr. */
+static char *read_pem(const char *path, const char *what)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = NULL;
+    size_t n = 0;
+    if (f) {
+        buf = malloc((1 << 20) + 1);
+        n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+        fclose(f);
+    }
+    if (!buf || n == 0 || n >= (1 << 20) || !memmem(buf, n, "-----BEGIN ", 11)) {
+        fprintf(stderr, "agentmemd: --%s %s: %s\n", what, path,
+                !f ? strerror(errno) : "not a PEM file (up to 1 MiB)");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     struct am_config cfg;
@@ -72,6 +101,7 @@ int main(int argc, char **argv)
     sigset_t set;
     char err[512];
     int lock_fd = -1, sig = 0, status = 1, rc;
+    char *cert_pem = NULL, *key_pem = NULL;
 
     if (am_config_load(&cfg, argc, argv, err, sizeof err)) {
         fprintf(stderr, "agentmemd: %s\n(see agentmemd --help)\n", err);
@@ -125,14 +155,31 @@ int main(int argc, char **argv)
     opt.max_connections = cfg.max_connections;
     opt.access_log = cfg.access_log;
     opt.auth = auth;
+    opt.rate_limit = cfg.rate_limit;
+    opt.rate_burst = cfg.rate_burst;
+    if (cfg.tls_cert[0] && (!(cert_pem = read_pem(cfg.tls_cert, "tls-cert")) ||
+                            !(key_pem = read_pem(cfg.tls_key, "tls-key"))))
+        goto out;
+    opt.tls_cert_pem = cert_pem;
+    opt.tls_key_pem = key_pem;
     if (am_http_server_start(db, &opt, &srv, err, sizeof err)) {
         fprintf(stderr, "agentmemd: %s\n", err);
         goto out;
     }
     am_log(AM_LOG_INFO, "agentmemd",
-           "listening addr=%s db=%s threads=%u auth=%s max_body=%zu version=%s pid=%ld",
+           "listening addr=%s db=%s threads=%u auth=%s tls=%s max_body=%zu version=%s pid=%ld",
            am_http_server_address(srv), cfg.db, cfg.threads, auth ? "sigv4" : "none",
-           cfg.max_body, AM_VERSION, (long)getpid());
+           cert_pem ? "on" : "off", cfg.max_body, AM_VERSION, (long)getpid());
+    if (!is_loopback(cfg.listen)) {
+        if (!auth)
+            am_log(AM_LOG_WARN, "agentmemd", "WARNING: serving %s beyond this machine without "
+                   "--auth sigv4: anyone who can reach it can read and change every memory",
+                   am_http_server_address(srv));
+        else if (!cert_pem)
+            am_log(AM_LOG_WARN, "agentmemd", "WARNING: --auth sigv4 on %s without TLS: "
+                   "memory contents cross the network in the clear (use --tls-cert/--tls-key "
+                   "or a TLS proxy)", am_http_server_address(srv));
+    }
     for (;;) {
         if (sigwait(&set, &sig) != 0)
             continue;
@@ -155,6 +202,11 @@ out:
     if (lock_fd >= 0)
         close(lock_fd);
     am_http_auth_free(auth);
+    if (key_pem) {
+        explicit_bzero(key_pem, strlen(key_pem));   /* the private key leaves with us */
+        free(key_pem);
+    }
+    free(cert_pem);
     if (status == 0 && srv)
         am_log(AM_LOG_INFO, "agentmemd", "stopped");
     am_config_free(&cfg);

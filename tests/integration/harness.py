@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import time
@@ -85,8 +86,13 @@ class Server:
         self.log_path = os.path.join(self.tmp, "agentmemd-%s.log" % uuid.uuid4().hex[:8])
 
     @property
+    def tls(self):
+        """Serving HTTPS (started with --tls-cert)."""
+        return "--tls-cert" in self.args
+
+    @property
     def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
 
     def start(self, timeout=15.0):
         env = dict(os.environ)
@@ -166,7 +172,11 @@ class Server:
 
     def request(self, method, path, body=None, headers=None, raw=False):
         """A plain HTTP request: (status, headers dict (lower-case), parsed JSON or bytes)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        if self.tls:   # the tests' self-signed certificates: not verified here
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=60,
+                                               context=ssl._create_unverified_context())
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
             h = {"Content-Type": "application/json"} if body is not None else {}
             h.update(headers or {})

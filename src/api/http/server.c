@@ -15,6 +15,7 @@
 
 #include "api/http/auth.h"
 #include "api/http/http.h"
+#include "api/http/ratelimit.h"
 #include "util/log.h"
 #include "util/rand.h"
 
@@ -61,6 +62,7 @@ struct am_http_server {
     atomic_bool quiescing;
     atomic_ullong bytes_in, bytes_out, aborted;
     struct op_metrics *ops;    /* am_http_n_routes + 1 (the last: no route) */
+    struct am_ratelimit *rl;   /* NULL: no rate limit */
 };
 
 static int64_t mono_ns(void)
@@ -296,6 +298,35 @@ static bool auth_exempt(size_t route)
                                         am_http_routes[route].fn == am_http_ext_metrics);
 }
 
+/* The rate limit, per signing key or (without auth) per client address: true when this
+ * request is refused with a 429, which the SDKs retry with backoff. */
+static bool over_rate(struct am_http_server *srv, struct am_http_req *req)
+{
+    char client[INET6_ADDRSTRLEN + 8] = "?";
+    const char *who = req->access_key;
+    if (!who) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+        if (sa && sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, client,
+                      sizeof client);
+        else if (sa && sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, client,
+                      sizeof client);
+        who = client;
+    }
+    double wait_s = 0;
+    if (am_ratelimit_take(srv->rl, who, mono_ns(), &wait_s))
+        return false;
+    char msg[256];
+    snprintf(msg, sizeof msg, "Rate exceeded: more than %g requests per second from %s; "
+             "retry in %.2f s", srv->opt.rate_limit, req->access_key ? "this access key" :
+             "this address", wait_s);
+    am_http_reply_error_as(req, 429, "ThrottledException", msg);
+    return true;
+}
+
 static void handle(struct am_http_req *req)
 {
     struct am_http_server *srv = req->srv;
@@ -313,6 +344,8 @@ static void handle(struct am_http_req *req)
     }
     m = am_http_route_find(req, req->method, req->raw_path, &route);
     if (srv->opt.auth && !auth_exempt(route) && am_http_auth_check(srv->opt.auth, req))
+        return;
+    if (srv->rl && !auth_exempt(route) && over_rate(srv, req))
         return;
     if (m == AM_HTTP_NO_ROUTE || m == AM_HTTP_BAD_METHOD) {
         char msg[600], path[400];
@@ -590,9 +623,34 @@ int am_http_server_start(am_db *db, const struct am_http_options *opt,
     srv->started_ns = mono_ns();
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (opt->rate_limit > 0) {
+        srv->rl = am_ratelimit_create(opt->rate_limit,
+                                      opt->rate_burst > 0 ? opt->rate_burst : opt->rate_limit);
+        if (!srv->rl)
+            goto oom;
+    }
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opt->tls_cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opt->tls_key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (opt->tls_cert_pem || opt->tls_key_pem) {
+        if (!opt->tls_cert_pem || !opt->tls_key_pem) {
+            snprintf(err, err_len, "TLS needs both a certificate and a key");
+            goto fail;
+        }
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            snprintf(err, err_len, "this libmicrohttpd was built without TLS support");
+            goto fail;
+        }
+        flags |= MHD_USE_TLS;
+    } else {
+        tls[0].option = MHD_OPTION_END;
+    }
     errno = 0;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_ARRAY, tls,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(srv->opt.threads > 1 ? srv->opt.threads : 0),
@@ -621,8 +679,10 @@ int am_http_server_start(am_db *db, const struct am_http_options *opt,
 oom:
     snprintf(err, err_len, "out of memory");
 fail:
-    if (srv)
+    if (srv) {
         free(srv->ops);
+        am_ratelimit_free(srv->rl);
+    }
     free(srv);
     return -1;
 }
@@ -669,6 +729,7 @@ void am_http_server_stop(struct am_http_server *srv)
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     free(srv->ops);
+    am_ratelimit_free(srv->rl);
     free(srv);
 }
 

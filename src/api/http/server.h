@@ -24,6 +24,11 @@ struct am_http_options {
     unsigned max_connections;
     bool access_log;            /* one info line per request */
     const struct am_http_auth *auth; /* NULL: signatures are not checked */
+    double rate_limit;          /* requests per second per access key (or per client address
+                                   without auth); 0: no limit */
+    double rate_burst;          /* bucket size; 0: rate_limit (at least 1) */
+    const char *tls_cert_pem;   /* both set: serve HTTPS with this certificate chain and key */
+    const char *tls_key_pem;
 };
 
 /**
