@@ -9,6 +9,10 @@ ifeq ($(SAN),1)
 BUILD   ?= build-san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 OPT      = -O1 -g
+else ifeq ($(FUZZ),1)
+BUILD   ?= build-fuzz
+SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+OPT      = -O1 -g -Wno-error
 else ifeq ($(SAN),thread)
 BUILD   ?= build-tsan
 SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
@@ -32,6 +36,8 @@ CLI_SRC  := $(wildcard src/cli/*.c)
 AGENT_SRC:= $(wildcard src/agent/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BENCH_SRC:= $(wildcard bench/*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+HTTP_LIB := $(filter-out src/daemon/%,$(wildcard src/api/http/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -39,8 +45,10 @@ LIB      := $(BUILD)/libagentmem.a
 PROGRAMS := $(if $(HTTP_SRC),$(BUILD)/agentmemd) $(if $(CLI_SRC),$(BUILD)/agentmem) \
             $(if $(AGENT_SRC),$(BUILD)/redshift-migration-agent)
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRC))
+REPLAYS  := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
+FUZZERS  := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(FUZZ_SRC))
 
-all: $(LIB) $(PROGRAMS) $(BUILD)/unit-tests $(BENCHES)
+all: $(LIB) $(PROGRAMS) $(BUILD)/unit-tests $(BENCHES) $(REPLAYS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -69,6 +77,36 @@ $(BUILD)/unit-tests: $(call obj,$(UNIT_SRC) $(UNIT_EXTRA)) $(LIB)
 $(BUILD)/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# fuzz targets (tests/fuzz/): replayed over their corpus by make test with the normal
+# compiler; `make fuzz` builds them for libFuzzer with clang, `make fuzz-run` runs each for
+# FUZZ_SECONDS, keeping new inputs in build-fuzz/corpus/ (`make fuzz-merge` folds the ones
+# that add coverage into tests/fuzz/corpus/)
+$(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o \
+                        $(call obj,$(HTTP_LIB)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(call obj,$(HTTP_LIB)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS) -lmicrohttpd
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) FUZZ=1 CC=clang $(patsubst tests/fuzz/fuzz_%.c,build-fuzz/fuzz/fuzz_%,$(FUZZ_SRC))
+
+fuzz-run: fuzz
+	@for f in $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC)); do \
+	    mkdir -p build-fuzz/corpus/$$f; \
+	    echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \
+	    build-fuzz/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	        -print_final_stats=1 build-fuzz/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
+	done
+
+fuzz-merge:
+	@for f in $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC)); do \
+	    build-fuzz/fuzz/fuzz_$$f -merge=1 tests/fuzz/corpus/$$f build-fuzz/corpus/$$f; \
+	done
+
 test: all
 	tests/run
 
@@ -80,7 +118,7 @@ lint:
 	    $(LIB_SRC) $(HTTP_SRC) $(CLI_SRC) $(AGENT_SRC) include/*.h || (echo "lint: banned call"; false)
 
 clean:
-	rm -rf build build-san build-tsan
+	rm -rf build build-san build-tsan build-fuzz
 
-.PHONY: all test run lint clean
+.PHONY: all test run lint clean fuzz fuzz-run fuzz-merge
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -205,4 +205,11 @@ struct am_llm_config {
 int am_extractor_openai(const struct am_llm_config *cfg, struct am_extractor **out);
 int am_extractor_bedrock(const struct am_llm_config *cfg, struct am_extractor **out);
 
+/* For tests and the fuzzers: turn a provider's HTTP reply body ("openai" chat completion or
+ * "bedrock" Converse) into candidates of kind (enum am_cand_kind) as the extractor would.
+ * AM_EUNAVAIL when the reply is not usable (am_extract_errmsg() says why). */
+int am_llm_parse_reply(const char *provider, const char *reply, int kind,
+                       const struct am_turn *t, size_t n, size_t max_chars,
+                       struct am_candidates *out);
+
 #endif

@@ -354,42 +354,26 @@ static char *converse_url(const struct llm *l, const char *model)
     return out;
 }
 
-/* Ask; on success *out is the parsed JSON object the model returned (caller decrefs). */
-static int ask(struct llm *l, const char *task, const struct am_extract_ctx *ctx,
-               const struct am_turn *t, size_t n, json_t **out)
+/* The JSON object a provider's reply carries as the model's answer (caller decrefs), or
+ * AM_EUNAVAIL with the reason in am_extract_errmsg(). */
+static int answer_object(int provider, const char *reply, size_t max_reply, json_t **out)
 {
-    struct am_xbuf body;
-    char *reply = NULL, *url = NULL;
     json_t *root = NULL, *content = NULL;
     char *joined = NULL;
     int rc;
 
     *out = NULL;
-    am_xbuf_init(&body, MAX_TRANSCRIPT + 131072);
-    rc = request_body(l, task, ctx, t, n, &body);
-    if (rc)
-        goto out;
-    if (l->provider == P_BEDROCK) {
-        url = converse_url(l, ctx && ctx->model_id && *ctx->model_id ? ctx->model_id : l->model);
-        if (!url) {
-            rc = AM_ENOMEM;
-            goto out;
-        }
-    }
-    rc = http_post(l, url ? url : l->url, body.p, body.len, &reply);
-    if (rc)
-        goto out;
     rc = AM_EUNAVAIL;
     root = json_loads(reply, 0, NULL);
     const char *text;
-    if (l->provider == P_BEDROCK) {
+    if (provider == P_BEDROCK) {
         const char *stop = json_string_value(json_object_get(root, "stopReason"));
         json_t *parts = json_object_get(json_object_get(json_object_get(root, "output"),
                                                         "message"), "content");
         struct am_xbuf all;
         size_t i;
         json_t *part;
-        am_xbuf_init(&all, l->max_reply);
+        am_xbuf_init(&all, max_reply);
         json_array_foreach(parts, i, part) {
             const char *pt = json_string_value(json_object_get(part, "text"));
             if (pt && am_xbuf_adds(&all, pt)) {
@@ -438,6 +422,34 @@ out:
     json_decref(content);
     json_decref(root);
     free(joined);
+    return rc;
+}
+
+/* Ask; on success *out is the parsed JSON object the model returned (caller decrefs). */
+static int ask(struct llm *l, const char *task, const struct am_extract_ctx *ctx,
+               const struct am_turn *t, size_t n, json_t **out)
+{
+    struct am_xbuf body;
+    char *reply = NULL, *url = NULL;
+    int rc;
+
+    *out = NULL;
+    am_xbuf_init(&body, MAX_TRANSCRIPT + 131072);
+    rc = request_body(l, task, ctx, t, n, &body);
+    if (rc)
+        goto out;
+    if (l->provider == P_BEDROCK) {
+        url = converse_url(l, ctx && ctx->model_id && *ctx->model_id ? ctx->model_id : l->model);
+        if (!url) {
+            rc = AM_ENOMEM;
+            goto out;
+        }
+    }
+    rc = http_post(l, url ? url : l->url, body.p, body.len, &reply);
+    if (rc)
+        goto out;
+    rc = answer_object(l->provider, reply, l->max_reply, out);
+out:
     free(reply);
     free(url);
     am_xbuf_free(&body);
@@ -623,6 +635,27 @@ static int summary_from(json_t *obj, const struct am_turn *t, size_t n, size_t m
 /* ---- the extractor ---------------------------------------------------------------------------- */
 
 enum task { TASK_FACTS, TASK_PREFS, TASK_SUMMARY };
+
+int am_llm_parse_reply(const char *provider, const char *reply, int kind,
+                       const struct am_turn *t, size_t n, size_t max_chars,
+                       struct am_candidates *out)
+{
+    json_t *obj = NULL;
+    if (!provider || !reply || !out || (n && !t) || max_chars < AM_SUMMARY_MIN_CHARS)
+        return AM_EINVAL;
+    int rc = answer_object(strcmp(provider, "bedrock") == 0 ? P_BEDROCK : P_OPENAI, reply,
+                           DEFAULT_MAX_REPLY, &obj);
+    if (rc)
+        return rc;
+    size_t first_new = out->n;
+    rc = kind == AM_CAND_FACT         ? facts_from(obj, t, n, out)
+         : kind == AM_CAND_PREFERENCE ? prefs_from(obj, t, n, out)
+                                      : summary_from(obj, t, n, max_chars, out);
+    json_decref(obj);
+    if (rc)
+        am_candidates_truncate(out, first_new);
+    return rc;
+}
 
 static int run(struct am_extractor *x, enum task task, const struct am_extract_ctx *ctx,
                const struct am_turn *t, size_t n, size_t max_chars, struct am_candidates *out)

@@ -106,6 +106,15 @@ struct am_http_req {
     const char *verr_reason;   /* "CannotParse" or "FieldValidationFailed" */
 };
 
+/*
+ * Serve one request in-process, without a socket: route, parse, validate, run, reply, as
+ * agentmemd does (no auth, no rate limit). target is the path with an optional "?query",
+ * both percent-encoded as sent. For the fuzzers (tests/fuzz/) and tests. *out_body is the
+ * reply body (caller frees, may be NULL). 0, or -1 when no reply was made (out of memory).
+ */
+int am_http_dispatch(am_db *db, const char *method, const char *target, const void *body,
+                     size_t body_len, size_t max_body, int *out_status, char **out_body);
+
 /* Path label by index ("{memoryId}" of "/memories/{memoryId}/events" is 0). */
 const char *am_http_label(const struct am_http_req *req, size_t i);
 /* First value of a query parameter, or NULL. */

@@ -338,7 +338,7 @@ static void handle(struct am_http_req *req)
         reply_too_big(req);
         return;
     }
-    if (parse_query(req)) {
+    if (req->conn && parse_query(req)) {     /* am_http_dispatch parsed it already */
         am_http_reply_error(req, AM_HTTP_ECANNOTPARSE, "Malformed percent-encoding in the query");
         return;
     }
@@ -821,4 +821,65 @@ int am_http_metrics_text(struct am_http_server *srv, struct am_http_buf *b)
                                     "\"%s\"} %llu\n", op, cum);
     }
     return rc ? -1 : 0;
+}
+
+/* ---- in-process requests (fuzzers, tests) ------------------------------------------ */
+
+int am_http_dispatch(am_db *db, const char *method, const char *target, const void *body,
+                     size_t body_len, size_t max_body, int *out_status, char **out_body)
+{
+    struct am_http_server srv = {.db = db};
+    struct query_walk w;
+    int rc = -1;
+
+    *out_status = 0;
+    *out_body = NULL;
+    srv.opt.max_body = max_body ? max_body : 32u << 20;
+    srv.started_ns = mono_ns();
+    srv.ops = calloc(am_http_n_routes + 1, sizeof *srv.ops);   /* for /_agentmem/metrics */
+    const char *q = strchr(target, '?');
+    char *path = strndup(target, q ? (size_t)(q - target) : strlen(target));
+    struct am_http_req *req = path && srv.ops ? req_new(&srv, NULL, path, method) : NULL;
+    free(path);
+    if (!req) {
+        free(srv.ops);
+        return -1;
+    }
+    /* the query as libmicrohttpd would hand it over: split on '&' and the first '=' */
+    memset(&w, 0, sizeof w);
+    w.req = req;
+    char *query = q ? strdup(q + 1) : NULL;
+    for (char *item = query, *next; item && *item; item = next) {
+        next = strchr(item, '&');
+        if (next)
+            *next++ = '\0';
+        char *eq = strchr(item, '=');
+        if (eq)
+            *eq = '\0';
+        for (char *p = item; *p; p++)
+            if (*p == '+')
+                *p = ' ';
+        if (on_query_item(&w, MHD_GET_ARGUMENT_KIND, item, eq ? eq + 1 : NULL) != MHD_YES)
+            break;
+    }
+    free(query);
+    if (w.raw.len) {
+        req->raw_query = w.raw.data;
+        w.raw.data = NULL;
+    }
+    am_http_buf_free(&w.raw);
+    if (w.bad) {
+        am_http_reply_error(req, AM_HTTP_ECANNOTPARSE, "Malformed percent-encoding in the query");
+    } else {
+        if (body_len > srv.opt.max_body || am_http_buf_append(&req->body, body, body_len))
+            req->too_big = true;
+        handle(req);
+    }
+    *out_status = req->status;
+    *out_body = req->resp_body;
+    req->resp_body = NULL;
+    rc = req->status ? 0 : -1;
+    req_free(req);
+    free(srv.ops);
+    return rc;
 }
