@@ -98,7 +98,7 @@ fuzz-run: fuzz
 	@for f in $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC)); do \
 	    mkdir -p build-fuzz/corpus/$$f; \
 	    echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \
-	    build-fuzz/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    setarch $$(uname -m) -R build-fuzz/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	        -print_final_stats=1 build-fuzz/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
 	done
 
