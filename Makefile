@@ -65,8 +65,8 @@ $(BUILD)/agentmemd: $(call obj,$(HTTP_SRC)) $(LIB)
 $(BUILD)/agentmem: $(call obj,$(CLI_SRC) $(wildcard src/api/http/*.c)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
 
-# the Redshift migration agent (docs/agent.md)
-$(BUILD)/redshift-migration-agent: $(call obj,$(AGENT_SRC)) $(LIB)
+# the Redshift migration agent (docs/agent.md); the HTTP layer serves AGENTMEM_DB in-process
+$(BUILD)/redshift-migration-agent: $(call obj,$(AGENT_SRC) $(HTTP_LIB)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
 
 # the unit tests also cover the server's self-contained parsers (SigV4, policies)

@@ -65,13 +65,19 @@ int am_ag_serverless(const char *region, const char *op, json_t *req, json_t **o
 int am_ag_node_ram_gib(const char *node_type);
 
 /* ---- memory.c: agentmemd over HTTP (AgentCore data plane) ---- */
+struct am_db;
 struct am_ag_mem {
-    char endpoint[512];
+    struct am_db *db;             /* embedded store (AGENTMEM_DB), or NULL: agentmemd */
+    char endpoint[512];           /* agentmemd's URL, or the store's path */
     char memory_id[256];
     char facts_ns[512], prefs_ns[512], summary_ns[512]; /* templates from GetMemory */
 };
-int am_ag_mem_open(struct am_ag_mem *m, const char *endpoint, const char *memory_id, char *err,
-                   size_t err_cap);
+/* Memory through agentmemd at endpoint, or, when db_path is set, through the library on that
+ * SQLite file or postgres:// URI (opened once per process; am_ag_mem_shutdown, registered
+ * with atexit, runs the pending extraction and closes it). */
+int am_ag_mem_open(struct am_ag_mem *m, const char *endpoint, const char *db_path,
+                   const char *memory_id, char *err, size_t err_cap);
+void am_ag_mem_shutdown(void);
 /* The session's last max_turns conversational turns, oldest first: [{role, text}]. */
 int am_ag_mem_turns(const struct am_ag_mem *m, const char *actor, const char *session,
                     int max_turns, json_t **out, char *err, size_t err_cap);

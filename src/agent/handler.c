@@ -109,13 +109,14 @@ char *am_ag_handle(const char *payload, size_t len)
 
     const char *memory_id = getenv("AGENTCORE_MEMORY_ID");
     const char *ep = getenv("AGENTMEM_ENDPOINT");
+    const char *dbp = getenv("AGENTMEM_DB");      /* embedded: wins over the endpoint */
     if (!ep || !*ep)
         ep = "http://127.0.0.1:8080";
     if (!t.session_id) {
         snprintf(note, sizeof note, "off: no session_id, the call is stateless");
     } else if (!memory_id || !*memory_id) {
         snprintf(note, sizeof note, "off: AGENTCORE_MEMORY_ID is not set");
-    } else if (am_ag_mem_open(&mem, ep, memory_id, err, sizeof err)) {
+    } else if (am_ag_mem_open(&mem, ep, dbp, memory_id, err, sizeof err)) {
         snprintf(note, sizeof note, "off: memory unavailable: %s", err);
     } else {
         t.memory_on = true;

@@ -63,7 +63,7 @@ static void touch(void)
 
 static void fn_init(const char *name)
 {
-    static const char *const keep[] = {"AGENTCORE_MEMORY_ID", "AGENTMEM_ENDPOINT",
+    static const char *const keep[] = {"AGENTCORE_MEMORY_ID", "AGENTMEM_ENDPOINT", "AGENTMEM_DB",
                                        "BEDROCK_MODEL_ID", NULL};
     snprintf(fn.name, sizeof fn.name, "%s", name);
     fn.vars = json_object();
@@ -481,7 +481,8 @@ static void help(FILE *f)
     fputs("usage: redshift-migration-agent serve [--listen HOST:PORT] [--function-name NAME]\n"
           "       redshift-migration-agent invoke --payload JSON\n"
           "       redshift-migration-agent bootstrap   (AWS Lambda custom runtime)\n"
-          "environment: AGENTCORE_MEMORY_ID, AGENTMEM_ENDPOINT (default http://127.0.0.1:8080),\n"
+          "environment: AGENTCORE_MEMORY_ID, AGENTMEM_ENDPOINT (default http://127.0.0.1:8080)\n"
+          "  or AGENTMEM_DB (a database file or postgres:// URI used in-process),\n"
           "  AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
           "  AWS_ENDPOINT_URL_REDSHIFT, AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS\n",
           f);

@@ -1,6 +1,8 @@
 /*
- * memory.c - the agent's side of agentmem: the AgentCore Memory data plane served by
- * agentmemd (docs/http-api.md). GetMemory gives the namespaces of the memory's strategies
+ * memory.c - the agent's side of agentmem: the AgentCore Memory data plane, served by
+ * agentmemd (AGENTMEM_ENDPOINT, docs/http-api.md) or by the library in this process on a
+ * database file or PostgreSQL URI (AGENTMEM_DB): the same requests either way, handed to the
+ * HTTP layer in-process (am_http_dispatch) instead of over a socket. GetMemory gives the namespaces of the memory's strategies
  * (summary, user preference, semantic); each turn is written with CreateEvent, the last turns
  * come back with ListEvents and long-term records with RetrieveMemoryRecords or
  * ListMemoryRecords. Requests are SigV4-signed (service bedrock-agentcore) when credentials are
@@ -14,6 +16,8 @@
 #include <curl/curl.h>
 
 #include "agent/agent.h"
+#include "agentmem.h"
+#include "api/http/http.h"
 
 static const char *region(void)
 {
@@ -45,13 +49,24 @@ static int call(const struct am_ag_mem *m, const char *method, const char *path,
             return -1;
         }
     }
-    struct am_ag_http_req rq = {.method = method, .url = url, .body = js,
-                                .body_len = js ? strlen(js) : 0,
-                                .content_type = js ? "application/json" : NULL,
-                                .service = "bedrock-agentcore", .region = region()};
-    rc = am_ag_http(&rq, &status, &body, err, err_cap);
+    if (m->db) {
+        int st = 0;
+        rc = am_http_dispatch(m->db, method, path, js ? js : "", js ? strlen(js) : 0, 0, &st,
+                              &body);
+        status = st;
+        if (rc == 0 && !body)
+            body = strdup("{}");
+        if (rc || !body)
+            snprintf(err, err_cap, "agentmem %s %s: out of memory", method, path);
+    } else {
+        struct am_ag_http_req rq = {.method = method, .url = url, .body = js,
+                                    .body_len = js ? strlen(js) : 0,
+                                    .content_type = js ? "application/json" : NULL,
+                                    .service = "bedrock-agentcore", .region = region()};
+        rc = am_ag_http(&rq, &status, &body, err, err_cap);
+    }
     free(js);
-    if (rc)
+    if (rc || !body)
         return -1;
     json_t *j = json_loads(body, 0, NULL);
     free(body);
@@ -71,8 +86,24 @@ static int call(const struct am_ag_mem *m, const char *method, const char *path,
     return 0;
 }
 
-int am_ag_mem_open(struct am_ag_mem *m, const char *ep, const char *memory_id, char *err,
-                   size_t err_cap)
+/* The embedded store, opened once per process and kept across invocations. */
+static am_db *embedded;
+static char embedded_path[1024];
+
+void am_ag_mem_shutdown(void)
+{
+    if (!embedded)
+        return;
+    /* a one-shot process ends right after its answer: extract what it wrote first */
+    int done = 0;
+    for (int i = 0; i < 50 && am_extract_run(embedded, 16, &done) == AM_OK && done > 0; i++)
+        ;
+    am_close(embedded);
+    embedded = NULL;
+}
+
+int am_ag_mem_open(struct am_ag_mem *m, const char *ep, const char *db_path,
+                   const char *memory_id, char *err, size_t err_cap)
 {
     char path[1024];
     json_t *r;
@@ -80,7 +111,24 @@ int am_ag_mem_open(struct am_ag_mem *m, const char *ep, const char *memory_id, c
     json_t *s;
 
     memset(m, 0, sizeof *m);
-    snprintf(m->endpoint, sizeof m->endpoint, "%s", ep);
+    if (db_path && *db_path) {
+        if (embedded && strcmp(embedded_path, db_path) != 0)
+            am_ag_mem_shutdown();
+        if (!embedded) {
+            if (am_open(db_path, 0, &embedded) != AM_OK) {
+                snprintf(err, err_cap, "cannot open AGENTMEM_DB %s: %s", db_path,
+                         am_errmsg(NULL));
+                embedded = NULL;
+                return -1;
+            }
+            snprintf(embedded_path, sizeof embedded_path, "%s", db_path);
+            atexit(am_ag_mem_shutdown);
+        }
+        m->db = embedded;
+        snprintf(m->endpoint, sizeof m->endpoint, "%s", db_path);
+    } else {
+        snprintf(m->endpoint, sizeof m->endpoint, "%s", ep);
+    }
     size_t n = strlen(m->endpoint);
     while (n > 0 && m->endpoint[n - 1] == '/')
         m->endpoint[--n] = '\0';

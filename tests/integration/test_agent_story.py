@@ -1,0 +1,215 @@
+"""The Redshift migration story end to end, through `aws lambda invoke` against
+`redshift-migration-agent serve`, with the agent process restarted between day 1 and day 2.
+It runs twice: with memory in agentmemd (AGENTMEM_ENDPOINT), and embedded in the agent
+process on a database file (AGENTMEM_DB, no server at all).
+
+Day 1: "I want to migrate my prod-cluster to serverless", then "What were the WLM queues we
+found?", a decision and a preference. The agent is stopped and started again. Day 2: "Let us
+proceed with the migration now" picks up the remembered cluster and decision and creates the
+serverless resources in the fake AWS. Another session of the same actor sees the
+preference, and a call without a session_id writes nothing.
+"""
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+import harness
+
+sys.path.insert(0, os.path.join(harness.ROOT, "tests", "helpers"))
+from fake_redshift import FakeRedshift  # noqa: E402
+
+from test_agent import AGENT, STRATEGIES, agent_env  # noqa: E402
+
+CLI = os.path.join(os.path.dirname(harness.binary()), "agentmem")
+
+
+class Story:
+    """The story; subclasses say where the memory lives."""
+
+    @classmethod
+    def memory_env(cls):
+        raise NotImplementedError
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="agent-story-")
+        harness._TMPDIRS.append(cls.tmp)
+        cls.fake = FakeRedshift(secret=os.environ["AWS_SECRET_ACCESS_KEY"]).start()
+        cls.env = agent_env(dict(cls.memory_env(), **{
+            "AWS_ENDPOINT_URL_REDSHIFT": cls.fake.url,
+            "AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS": cls.fake.url}))
+        cls.agent = None
+        cls.start_agent()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stop_agent()
+        cls.fake.stop()
+
+    @classmethod
+    def start_agent(cls):
+        log = os.path.join(cls.tmp, "agent-%s.log" % uuid.uuid4().hex[:6])
+        cls.agent_log = open(log, "wb+")
+        cls.agent = subprocess.Popen([AGENT, "serve", "--listen", "127.0.0.1:0"],
+                                     stdout=cls.agent_log, stderr=cls.agent_log, env=cls.env)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with open(log, "rb") as f:
+                m = re.search(rb"listening addr=127\.0\.0\.1:(\d+)", f.read())
+            if m:
+                cls.url = "http://127.0.0.1:%d" % int(m.group(1))
+                return
+            if cls.agent.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise RuntimeError("agent did not start: %s" % open(log).read())
+
+    @classmethod
+    def stop_agent(cls):
+        if cls.agent:
+            cls.agent.terminate()
+            rc = cls.agent.wait(20)
+            cls.agent_log.close()
+            cls.agent = None
+            if rc != 0:
+                raise AssertionError("agent exited with %r" % rc)
+
+    def ask(self, message, **kw):
+        kw["message"] = message
+        out = os.path.join(self.tmp, "r-%s.json" % uuid.uuid4().hex[:8])
+        p = subprocess.run(["aws", "--endpoint-url", self.url, "lambda", "invoke",
+                            "--function-name", "redshift-migration-agent", "--payload",
+                            json.dumps(kw), out], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(out) as f:
+            env = json.load(f)
+        self.assertEqual(env["statusCode"], 200, env)
+        return json.loads(env["body"])
+
+    def wait_for(self, message, needle, timeout=30, **kw):
+        """Ask until the answer holds needle: extraction runs in the background."""
+        deadline = time.time() + timeout
+        while True:
+            body = self.ask(message, **kw)
+            if needle.lower() in body["response"].lower() or time.time() > deadline:
+                return body
+            time.sleep(0.5)
+
+    def test_story_across_a_restart(self):
+        actor = "dba-%s" % uuid.uuid4().hex[:6]
+        day1 = "migration-prod-cluster-%s" % uuid.uuid4().hex[:6]
+        wg = "story%s-wg" % uuid.uuid4().hex[:4]
+
+        # day 1: analysis, from the real (fake AWS) tool results
+        body = self.ask("I want to migrate my prod-cluster to serverless", session_id=day1,
+                        actor_id=actor)
+        self.assertTrue(body["memory_enabled"], body)
+        self.assertEqual(body["session_id"], day1)
+        self.assertIn("prod-cluster", body["response"])
+        self.assertIn("ra3.4xlarge", body["response"])
+        body = self.ask("Show the WLM queues of prod-cluster", session_id=day1, actor_id=actor)
+        self.assertIn("has 3 WLM queues", body["response"])
+        body = self.ask("What were the WLM queues we found?", session_id=day1, actor_id=actor)
+        for q in ("etl", "dashboards"):
+            self.assertIn(q, body["response"])
+        self.ask("I prefer dry runs before any change", session_id=day1, actor_id=actor)
+        body = self.ask("let's use a single workgroup %s with 64 RPUs" % wg, session_id=day1,
+                        actor_id=actor)
+        self.assertIn("Decision recorded for prod-cluster", body["response"])
+        # let extraction store the decision before the process goes away
+        self.wait_for("What did we decide?", wg, session_id=day1, actor_id=actor)
+
+        # the agent process restarts (a new Lambda container, or the next day's run)
+        self.stop_agent()
+        self.start_agent()
+
+        # day 2: the same session resumes with the cluster and the decision
+        body = self.ask("Where were we?", session_id=day1, actor_id=actor)
+        self.assertIn("%s with 64 RPUs" % wg, body["response"])
+        body = self.ask("Let us proceed with the migration now", session_id=day1,
+                        actor_id=actor)
+        self.assertIn("prod-cluster", body["response"])
+        body = self.ask("take the snapshot now", session_id=day1, actor_id=actor)
+        self.assertIn("arn:aws:redshift:us-east-2:123456789012:snapshot:prod-cluster/",
+                      body["response"])
+        self.ask("is the snapshot ready?", session_id=day1, actor_id=actor)
+        body = self.ask("create the namespace and workgroup now", session_id=day1,
+                        actor_id=actor)
+        self.assertIn("workgroup %s (64 RPUs base" % wg, body["response"])
+        self.assertEqual(self.fake.state["workgroups"][wg]["baseCapacity"], 64)
+        self.assertIn(wg[:-3] + "-ns", self.fake.state["namespaces"])
+
+        # another session of the same actor: the preference is there
+        other = "followup-%s" % uuid.uuid4().hex[:6]
+        body = self.wait_for("What are my preferences?", "dry run", session_id=other,
+                             actor_id=actor)
+        self.assertIn("dry run", body["response"].lower())
+
+        # no session_id: stateless, and nothing is written
+        before = self.count_events()
+        body = self.ask("List my Redshift clusters", actor_id=actor)
+        self.assertFalse(body["memory_enabled"])
+        self.assertNotIn("session_id", body)
+        self.assertEqual(self.count_events(), before)
+
+
+@unittest.skipUnless(os.access(AGENT, os.X_OK), "build/redshift-migration-agent not built")
+class TestStoryWithAgentmemd(Story, unittest.TestCase):
+    @classmethod
+    def memory_env(cls):
+        cls.server = harness.Server().start()
+        dp = cls.server.dp()
+        cls.dp = dp
+        cls.memory_id = cls.server.cp().create_memory(
+            name="RedshiftMigrationMemory_%s" % uuid.uuid4().hex[:6], eventExpiryDuration=30,
+            memoryStrategies=STRATEGIES)["memory"]["id"]
+        return {"AGENTCORE_MEMORY_ID": cls.memory_id, "AGENTMEM_ENDPOINT": cls.server.url}
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        assert cls.server.stop() == 0
+
+    def count_events(self):
+        n = 0
+        for a in self.dp.list_actors(memoryId=self.memory_id, maxResults=100)["actorSummaries"]:
+            for s in self.dp.list_sessions(memoryId=self.memory_id, actorId=a["actorId"],
+                                           maxResults=100)["sessionSummaries"]:
+                n += len(self.dp.list_events(memoryId=self.memory_id, actorId=a["actorId"],
+                                             sessionId=s["sessionId"], maxResults=100)["events"])
+        return n
+
+
+@unittest.skipUnless(os.access(AGENT, os.X_OK) and os.access(CLI, os.X_OK),
+                     "build/redshift-migration-agent or build/agentmem not built")
+@unittest.skipIf(harness.PG_URI, "the embedded run uses a SQLite file")
+class TestStoryEmbedded(Story, unittest.TestCase):
+    @classmethod
+    def memory_env(cls):
+        d = tempfile.mkdtemp(prefix="agent-story-db-")
+        harness._TMPDIRS.append(d)
+        cls.db = os.path.join(d, "agent.db")
+        out = subprocess.run([CLI, "--db", cls.db, "--json", "setup", "--name",
+                              "RedshiftMigrationMemory"], capture_output=True, text=True,
+                             check=True)
+        cls.memory_id = json.loads(out.stdout)["id"]
+        return {"AGENTCORE_MEMORY_ID": cls.memory_id, "AGENTMEM_DB": cls.db,
+                "AGENTMEM_ENDPOINT": "http://127.0.0.1:9"}   # unused: AGENTMEM_DB wins
+
+    def count_events(self):
+        con = sqlite3.connect(self.db)
+        try:
+            return con.execute("SELECT count(*) FROM events").fetchone()[0]
+        finally:
+            con.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
