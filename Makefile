@@ -69,10 +69,11 @@ $(BUILD)/agentmem: $(call obj,$(CLI_SRC) $(wildcard src/api/http/*.c)) $(LIB)
 $(BUILD)/redshift-migration-agent: $(call obj,$(AGENT_SRC) $(HTTP_LIB)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
 
-# the unit tests also cover the server's self-contained parsers (SigV4, policies)
-UNIT_EXTRA := $(wildcard src/api/http/sigv4.c src/api/http/policy.c)
+# the unit tests also cover the HTTP layer's parsers (SigV4, policies) and the agent's
+# reasoning (its sources but main.c)
+UNIT_EXTRA := $(HTTP_LIB) $(filter-out src/agent/main.c,$(AGENT_SRC))
 $(BUILD)/unit-tests: $(call obj,$(UNIT_SRC) $(UNIT_EXTRA)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
 
 $(BUILD)/bench_%: $(BUILD)/obj/bench/bench_%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

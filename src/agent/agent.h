@@ -102,6 +102,15 @@ struct am_ag_turn {
 /* The reply text (caller frees); NULL only when out of memory. */
 char *am_ag_reason(const struct am_ag_turn *t);
 
+/* What a message asks for, by keywords (the reasoner's dispatch), and a name for it. */
+enum {
+    AM_AG_HELP, AM_AG_PREFS_QUERY, AM_AG_PREF_STATEMENT, AM_AG_DECISION, AM_AG_CHECK,
+    AM_AG_RECALL, AM_AG_RESTORE, AM_AG_CREATE_TARGET, AM_AG_SNAPSHOT, AM_AG_WLM, AM_AG_PLAN,
+    AM_AG_CLUSTERS, AM_AG_SERVERLESS
+};
+int am_ag_intent(const char *message);
+const char *am_ag_intent_name(int intent);
+
 /* ---- handler.c ---- */
 /* Answers one invocation payload with the envelope JSON (caller frees; NULL on OOM). */
 char *am_ag_handle(const char *payload, size_t len);

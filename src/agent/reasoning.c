@@ -378,24 +378,36 @@ struct collect {
     struct am_ag_buf *b;
     const char *needle;
     int n;
+    bool at_start;             /* the needle must open its sentence */
 };
+
+/* The end of the sentence at s: a '.' that ends a word ("ra3.4xlarge" and "1.5" go on). */
+static const char *sentence_end(const char *s)
+{
+    for (; *s; s++)
+        if (*s == '.' && (s[1] == '\0' || s[1] == ' ' || s[1] == '\n'))
+            return s;
+    return NULL;
+}
 
 static void collect_fn(const char *text, void *ud)
 {
     struct collect *c = ud;
-    /* case-sensitive: the markers are the agent's own sentence openings */
-    const char *s = text ? strstr(text, c->needle) : NULL;
+    /* case-sensitive: the markers are the agent's own wording; a dry run did nothing */
+    const char *s = text && !strstr(text, "Dry run") ? strstr(text, c->needle) : NULL;
     if (!s)
         return;
     /* keep the sentence that holds the needle */
     const char *start = s;
-    while (start > text && start[-1] != '.' && start[-1] != '\n')
+    while (start > text && !(start[-1] == '\n' || (start - text >= 2 && start[-1] == ' ' &&
+                                                     start[-2] == '.')))
         start--;
     while (*start == ' ')
         start++;
-    const char *end = strchr(s, '.');
+    if (c->at_start && start != s)
+        return;                        /* the marker must open the sentence */
+    const char *end = sentence_end(s);
     size_t len = end ? (size_t)(end - start) : strlen(start);
-    /* a decimal point ("1.5") would cut too early; good enough for our sentences */
     char *one = strndup(start, len);
     if (!one)
         return;
@@ -461,7 +473,7 @@ static void reply_recall(const struct am_ag_turn *t, struct am_ag_buf *b)
         memory_off_note(t, b);
         return;
     }
-    struct collect c = {json_object(), b, "Decision recorded", 0};
+    struct collect c = {json_object(), b, "Decision recorded", 0, false};
     am_ag_buf_printf(b, "From memory of session %s:", t->session_id);
     /* long-term records first: they survive after the events expire */
     size_t i;
@@ -475,13 +487,21 @@ static void reply_recall(const struct am_ag_turn *t, struct am_ag_buf *b)
     else
         am_ag_buf_puts(b, ".");
     int n_dec = c.n;
-    c.needle = "Snapshot ";
-    c.n = 0;
-    json_array_foreach(t->facts, i, v) collect_fn(json_string_value(v), &c);
-    json_array_foreach(t->turns, i, v) collect_fn(json_string_value(json_object_get(v, "text")),
-                                                  &c);
-    if (c.n)
-        am_ag_buf_puts(b, ".");
+    /* snapshots taken, then the clusters and WLM queues seen ("What clusters did we discuss
+       yesterday?"), from the agent's own answers */
+    static const char *const seen_markers[] = {"Snapshot ", "Redshift cluster", "WLM queue"};
+    for (size_t k = 0; k < 3; k++) {
+        c.needle = seen_markers[k];
+        c.at_start = k == 0;
+        c.n = 0;
+        json_array_foreach(t->facts, i, v) collect_fn(json_string_value(v), &c);
+        json_array_foreach(t->turns, i, v) {
+            if (strcmp(json_string_value(json_object_get(v, "role")) ?: "", "ASSISTANT") == 0)
+                collect_fn(json_string_value(json_object_get(v, "text")), &c);
+        }
+        if (c.n)
+            am_ag_buf_puts(b, ".");
+    }
     progress(t, b);
     if (json_array_size(t->summaries))
         am_ag_buf_printf(b, " Session summary: %s", json_string_value(json_array_get(t->summaries,
@@ -520,13 +540,22 @@ static void reply_pref_statement(const struct am_ag_turn *t, struct am_ag_buf *b
     memory_off_note(t, b);
 }
 
+/* Mutating steps run only when the user agreed: in this message ("now", "go ahead", ...)
+ * or by a stored preference ("run changes without asking"). Asking for a dry run, or a
+ * stored preference for dry runs, wins over a stored "without asking"; anything else is a
+ * dry run that says how to run it for real. */
 static bool dry_run(const struct am_ag_turn *t)
 {
+    static const char *const agree[] = {"now", "for real", "go ahead", "do it", "yes",
+                                        "confirm", "approved", NULL};
     if (has(t->message, "dry run") || has(t->message, "dry-run"))
         return true;
-    if (has(t->message, "for real") || has(t->message, "now"))
+    if (has_any(t->message, agree))
         return false;
-    return prefers(t, "dry run") || prefers(t, "dry-run");
+    if (prefers(t, "dry run") || prefers(t, "dry-run"))
+        return true;
+    return !(prefers(t, "without asking") || prefers(t, "without confirmation") ||
+             prefers(t, "no dry run"));
 }
 
 static void reply_snapshot(const struct am_ag_turn *t, struct am_ag_buf *b)
@@ -765,14 +794,27 @@ out:
     json_decref(wg);
 }
 
-char *am_ag_reason(const struct am_ag_turn *t)
+const char *am_ag_intent_name(int intent)
+{
+    static const char *const names[] = {
+        [AM_AG_HELP] = "help", [AM_AG_PREFS_QUERY] = "preferences?",
+        [AM_AG_PREF_STATEMENT] = "preference", [AM_AG_DECISION] = "decision",
+        [AM_AG_CHECK] = "check", [AM_AG_RECALL] = "recall", [AM_AG_RESTORE] = "restore",
+        [AM_AG_CREATE_TARGET] = "create target", [AM_AG_SNAPSHOT] = "snapshot",
+        [AM_AG_WLM] = "wlm", [AM_AG_PLAN] = "plan", [AM_AG_CLUSTERS] = "clusters",
+        [AM_AG_SERVERLESS] = "serverless"};
+    return intent >= 0 && intent <= AM_AG_SERVERLESS ? names[intent] : "?";
+}
+
+int am_ag_intent(const char *m)
 {
     static const char *const pref_q[] = {"my preference", "what do i prefer", "what did i prefer",
                                          "preferences", NULL};
     static const char *const pref_s[] = {"i prefer", "i always", "i like", "please always",
                                          "my preference is", "i want every", NULL};
     static const char *const recall[] = {"decide", "decision", "where were we", "remember",
-                                         "progress", "recap", "status", "so far", NULL};
+                                         "progress", "recap", "status", "so far", "discuss",
+                                         "we found", "what did we", NULL};
     static const char *const decide[] = {"let's use", "lets use", "let us use", "we will use",
                                          "we'll use", "go with", "decided to use", "choose a",
                                          "we choose", NULL};
@@ -781,34 +823,47 @@ char *am_ag_reason(const struct am_ag_turn *t)
                                          "create the serverless", "create them", NULL};
     static const char *const check[] = {"ready", "done", "finished", "complete", "is the ",
                                         "status of", NULL};
-    const char *m = t->message;
-    struct am_ag_buf b = {0};
 
     if (has_any(m, pref_q) && is_question(m))
-        reply_prefs(t, &b);
-    else if (has_any(m, pref_s))
-        reply_pref_statement(t, &b);
-    else if (has_any(m, decide))
-        reply_decision(t, &b);
-    else if (has_any(m, check) && (has(m, "snapshot") || has(m, "restore")))
-        reply_check(t, &b);
-    else if (has_any(m, recall))
-        reply_recall(t, &b);
-    else if (has(m, "restore"))
-        reply_restore(t, &b);
-    else if (has_any(m, create))
-        reply_create_target(t, &b);
-    else if (has(m, "snapshot"))
-        reply_snapshot(t, &b);
-    else if (has(m, "wlm") || has(m, "queue"))
-        reply_wlm(t, &b);
-    else if (has(m, "plan") || has(m, "migrat") || has(m, "sizing") || has(m, "size "))
-        reply_plan(t, &b);
-    else if (has(m, "cluster"))
-        reply_clusters(t, &b);
-    else if (has(m, "workgroup") || has(m, "namespace") || has(m, "serverless"))
-        reply_serverless(t, &b);
-    else
-        reply_help(t, &b);
+        return AM_AG_PREFS_QUERY;
+    if (has_any(m, pref_s))
+        return AM_AG_PREF_STATEMENT;
+    if (has_any(m, decide))
+        return AM_AG_DECISION;
+    if (has_any(m, check) && (has(m, "snapshot") || has(m, "restore")))
+        return AM_AG_CHECK;
+    if ((has(m, "wlm") || has(m, "queue")) && is_question(m) && has(m, "we "))
+        return AM_AG_WLM;            /* "What were the WLM queues we found?": look again */
+    if (has_any(m, recall))
+        return AM_AG_RECALL;
+    if (has(m, "restore"))
+        return AM_AG_RESTORE;
+    if (has_any(m, create))
+        return AM_AG_CREATE_TARGET;
+    if (has(m, "snapshot"))
+        return AM_AG_SNAPSHOT;
+    if (has(m, "wlm") || has(m, "queue"))
+        return AM_AG_WLM;
+    if (has(m, "plan") || has(m, "migrat") || has(m, "sizing") || has(m, "size ") ||
+        has(m, "proceed"))
+        return AM_AG_PLAN;
+    if (has(m, "cluster"))
+        return AM_AG_CLUSTERS;
+    if (has(m, "workgroup") || has(m, "namespace") || has(m, "serverless"))
+        return AM_AG_SERVERLESS;
+    return AM_AG_HELP;
+}
+
+char *am_ag_reason(const struct am_ag_turn *t)
+{
+    static void (*const reply[])(const struct am_ag_turn *, struct am_ag_buf *) = {
+        [AM_AG_HELP] = reply_help, [AM_AG_PREFS_QUERY] = reply_prefs,
+        [AM_AG_PREF_STATEMENT] = reply_pref_statement, [AM_AG_DECISION] = reply_decision,
+        [AM_AG_CHECK] = reply_check, [AM_AG_RECALL] = reply_recall,
+        [AM_AG_RESTORE] = reply_restore, [AM_AG_CREATE_TARGET] = reply_create_target,
+        [AM_AG_SNAPSHOT] = reply_snapshot, [AM_AG_WLM] = reply_wlm, [AM_AG_PLAN] = reply_plan,
+        [AM_AG_CLUSTERS] = reply_clusters, [AM_AG_SERVERLESS] = reply_serverless};
+    struct am_ag_buf b = {0};
+    reply[am_ag_intent(t->message)](t, &b);
     return am_ag_buf_take(&b);
 }

@@ -27,7 +27,7 @@ int th_event(am_db *db, const char *mem, const char *actor, const char *session,
              const char *text, char *out_id);
 
 /* Start python3 tests/helpers/<script> [args...] (NULL-terminated), a fake provider that
-   prints "PORT n" first; returns its pid and sets *port. It dies with this process.
+   prints "PORT n" (or "listening port=n") first; returns its pid and sets *port. It dies with this process.
    env_name/env_value: one variable set for it (NULL: none). */
 #include <sys/types.h>
 pid_t th_start_helper(int *port, const char *env_name, const char *env_value,
