@@ -36,6 +36,7 @@ struct am_ag_http_req {
     const char *method, *url, *body, *content_type, *target; /* target: X-Amz-Target */
     size_t body_len;
     const char *service, *region;                          /* for SigV4; NULL = unsigned */
+    const char *bearer;                                    /* "Bearer …" for Authorization */
 };
 /* Performs one request. *out is the NUL-terminated body (caller frees). Returns 0, or -1 with
  * err filled when no HTTP answer came. */
@@ -110,6 +111,16 @@ enum {
 };
 int am_ag_intent(const char *message);
 const char *am_ag_intent_name(int intent);
+/* Whether the message agrees to a change: 1 ("now", "go ahead", ...), -1 (asks for a dry
+ * run), 0 (says neither: the stored preferences decide, else a dry run). */
+int am_ag_consents(const struct am_ag_turn *t);
+
+/* ---- llm.c ---- */
+/* With AGENT_LLM_PROVIDER set, the reply of a language model that used the workflow's steps
+ * as tools (caller frees; *used true); each tool result is appended to tool_results as
+ * {tool, text}. Unset: NULL and *used false. A failing model gives the workflow's answer
+ * with a note. */
+char *am_ag_llm_reason(const struct am_ag_turn *t, json_t *tool_results, bool *used);
 
 /* ---- handler.c ---- */
 /* Answers one invocation payload with the envelope JSON (caller frees; NULL on OOM). */

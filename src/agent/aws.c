@@ -63,6 +63,10 @@ int am_ag_http(const struct am_ag_http_req *rq, long *out_status, char **out, ch
         h = curl_slist_append(h, line);
     }
     h = curl_slist_append(h, "Expect:");
+    if (rq->bearer) {
+        snprintf(line, sizeof line, "Authorization: %s", rq->bearer);
+        h = curl_slist_append(h, line);
+    }
     h = sign(h, rq);
     curl_easy_setopt(c, CURLOPT_URL, rq->url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);

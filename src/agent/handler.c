@@ -77,6 +77,7 @@ char *am_ag_handle(const char *payload, size_t len)
     struct am_ag_turn t = {0};
     char *reply = NULL, *out = NULL;
     char mem_id[256] = "";
+    json_t *tool_results = NULL;
 
     if (!json_is_object(in)) {
         json_decref(in);
@@ -165,14 +166,30 @@ char *am_ag_handle(const char *payload, size_t len)
 
     if (t.memory_on)
         snprintf(mem_id, sizeof mem_id, "%s", mem.memory_id);
-    reply = am_ag_reason(&t);
+    tool_results = json_array();
+    bool llm = false;
+    reply = am_ag_llm_reason(&t, tool_results, &llm);
+    if (!llm)
+        reply = am_ag_reason(&t);
     if (!reply) {
         out = envelope(500, json_pack("{s:s, s:s}", "error", "out of memory", "type",
                                       "MemoryError"));
         goto done;
     }
     if (t.memory_on) {
-        if (am_ag_mem_add(&mem, t.actor_id, t.session_id, "USER", t.message, err, sizeof err) ||
+        /* tool results are stored too (as TOOL turns): the checklist reads them whatever
+           words the model chose for its reply */
+        bool ok = am_ag_mem_add(&mem, t.actor_id, t.session_id, "USER", t.message, err,
+                                sizeof err) == 0;
+        size_t k;
+        json_t *tr;
+        json_array_foreach(tool_results, k, tr) {
+            if (ok)
+                ok = am_ag_mem_add(&mem, t.actor_id, t.session_id, "TOOL",
+                                   json_string_value(json_object_get(tr, "text")), err,
+                                   sizeof err) == 0;
+        }
+        if (!ok ||
             am_ag_mem_add(&mem, t.actor_id, t.session_id, "ASSISTANT", reply, err, sizeof err)) {
             /* the turn is not remembered: say so rather than claim memory */
             snprintf(note, sizeof note, "off: saving this turn failed: %s", err);
@@ -201,6 +218,7 @@ char *am_ag_handle(const char *payload, size_t len)
                          : "Pass a session_id (and set AGENTCORE_MEMORY_ID) to keep context."));
     out = body ? envelope(200, body) : NULL;
 done:
+    json_decref(tool_results);
     free(reply);
     json_decref(t.turns);
     json_decref(t.facts);

@@ -452,7 +452,8 @@ static void progress(const struct am_ag_turn *t, struct am_ag_buf *b)
     json_t *v;
     json_array_foreach(t->facts, i, v) progress_fn(json_string_value(v), &ps);
     json_array_foreach(t->turns, i, v) {
-        if (strcmp(json_string_value(json_object_get(v, "role")) ?: "", "ASSISTANT") == 0)
+        const char *role = json_string_value(json_object_get(v, "role")) ?: "";
+        if (strcmp(role, "ASSISTANT") == 0 || strcmp(role, "TOOL") == 0)
             progress_fn(json_string_value(json_object_get(v, "text")), &ps);
     }
     am_ag_buf_puts(b, " Progress:");
@@ -496,7 +497,8 @@ static void reply_recall(const struct am_ag_turn *t, struct am_ag_buf *b)
         c.n = 0;
         json_array_foreach(t->facts, i, v) collect_fn(json_string_value(v), &c);
         json_array_foreach(t->turns, i, v) {
-            if (strcmp(json_string_value(json_object_get(v, "role")) ?: "", "ASSISTANT") == 0)
+            const char *role = json_string_value(json_object_get(v, "role")) ?: "";
+            if (strcmp(role, "ASSISTANT") == 0 || strcmp(role, "TOOL") == 0)
                 collect_fn(json_string_value(json_object_get(v, "text")), &c);
         }
         if (c.n)
@@ -544,14 +546,20 @@ static void reply_pref_statement(const struct am_ag_turn *t, struct am_ag_buf *b
  * or by a stored preference ("run changes without asking"). Asking for a dry run, or a
  * stored preference for dry runs, wins over a stored "without asking"; anything else is a
  * dry run that says how to run it for real. */
-static bool dry_run(const struct am_ag_turn *t)
+int am_ag_consents(const struct am_ag_turn *t)
 {
     static const char *const agree[] = {"now", "for real", "go ahead", "do it", "yes",
                                         "confirm", "approved", NULL};
     if (has(t->message, "dry run") || has(t->message, "dry-run"))
-        return true;
-    if (has_any(t->message, agree))
-        return false;
+        return -1;
+    return has_any(t->message, agree) ? 1 : 0;
+}
+
+static bool dry_run(const struct am_ag_turn *t)
+{
+    int said = am_ag_consents(t);
+    if (said)
+        return said < 0;
     if (prefers(t, "dry run") || prefers(t, "dry-run"))
         return true;
     return !(prefers(t, "without asking") || prefers(t, "without confirmation") ||
@@ -723,7 +731,8 @@ static void reply_check(const struct am_ag_turn *t, struct am_ag_buf *b)
 
     target_names(t, &d, ns, sizeof ns);
     json_array_foreach(t->turns, i, v) {
-        if (strcmp(json_string_value(json_object_get(v, "role")) ?: "", "ASSISTANT") == 0)
+        const char *role = json_string_value(json_object_get(v, "role")) ?: "";
+        if (strcmp(role, "ASSISTANT") == 0 || strcmp(role, "TOOL") == 0)
             progress_fn(json_string_value(json_object_get(v, "text")), &ps);
     }
     if (ps.done[5] || ps.done[4]) {          /* restore started, or the target exists */
