@@ -34,6 +34,7 @@ LIB_SRC  := $(wildcard src/util/*.c src/core/*.c src/store/*.c src/store/sqlite/
 HTTP_SRC := $(wildcard src/api/http/*.c src/daemon/*.c)
 CLI_SRC  := $(wildcard src/cli/*.c)
 AGENT_SRC:= $(wildcard src/agent/*.c)
+SIM_SRC  := $(wildcard src/sim/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 BENCH_SRC:= $(wildcard bench/*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -43,7 +44,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB      := $(BUILD)/libagentmem.a
 PROGRAMS := $(if $(HTTP_SRC),$(BUILD)/agentmemd) $(if $(CLI_SRC),$(BUILD)/agentmem) \
-            $(if $(AGENT_SRC),$(BUILD)/redshift-migration-agent)
+            $(if $(AGENT_SRC),$(BUILD)/redshift-migration-agent) \
+            $(if $(SIM_SRC),$(BUILD)/redshift-sim)
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRC))
 REPLAYS  := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 FUZZERS  := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(FUZZ_SRC))
@@ -68,6 +70,10 @@ $(BUILD)/agentmem: $(call obj,$(CLI_SRC) $(wildcard src/api/http/*.c)) $(LIB)
 # the Redshift migration agent (docs/agent.md); the HTTP layer serves AGENTMEM_DB in-process
 $(BUILD)/redshift-migration-agent: $(call obj,$(AGENT_SRC) $(HTTP_LIB)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
+
+# a local Redshift / Redshift Serverless control plane for tests and demos (src/sim/)
+$(BUILD)/redshift-sim: $(call obj,$(SIM_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -lmicrohttpd -pthread
 
 # the unit tests also cover the HTTP layer's parsers (SigV4, policies) and the agent's
 # reasoning (its sources but main.c)
@@ -116,7 +122,7 @@ run: all
 
 lint:
 	@! grep -nE '\b(sprintf|strcpy|strcat|strtok|gets|atoi|atol)\s*\(' \
-	    $(LIB_SRC) $(HTTP_SRC) $(CLI_SRC) $(AGENT_SRC) include/*.h || (echo "lint: banned call"; false)
+	    $(LIB_SRC) $(HTTP_SRC) $(CLI_SRC) $(AGENT_SRC) $(SIM_SRC) include/*.h || (echo "lint: banned call"; false)
 
 clean:
 	rm -rf build build-san build-tsan build-fuzz

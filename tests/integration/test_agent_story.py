@@ -3,6 +3,9 @@
 It runs twice: with memory in agentmemd (AGENTMEM_ENDPOINT), and embedded in the agent
 process on a database file (AGENTMEM_DB, no server at all).
 
+AWS is build/redshift-sim --demo (prod-cluster with three WLM queues), restarted with the
+agent on the same state file, and checked with boto3.
+
 Day 1: "I want to migrate my prod-cluster to serverless", then "What were the WLM queues we
 found?", a decision and a preference. The agent is stopped and started again. Day 2: "Let us
 proceed with the migration now" picks up the remembered cluster and decision and creates the
@@ -14,7 +17,6 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -22,10 +24,8 @@ import uuid
 
 import harness
 
-sys.path.insert(0, os.path.join(harness.ROOT, "tests", "helpers"))
-from fake_redshift import FakeRedshift  # noqa: E402
-
 from test_agent import AGENT, STRATEGIES, agent_env  # noqa: E402
+from test_redshift_sim import SIM, Sim  # noqa: E402
 
 CLI = os.path.join(os.path.dirname(harness.binary()), "agentmem")
 
@@ -41,17 +41,18 @@ class Story:
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="agent-story-")
         harness._TMPDIRS.append(cls.tmp)
-        cls.fake = FakeRedshift(secret=os.environ["AWS_SECRET_ACCESS_KEY"]).start()
+        cls.sim_state = os.path.join(cls.tmp, "aws.json")
+        cls.sim = Sim(cls.sim_state, "--demo")
         cls.env = agent_env(dict(cls.memory_env(), **{
-            "AWS_ENDPOINT_URL_REDSHIFT": cls.fake.url,
-            "AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS": cls.fake.url}))
+            "AWS_ENDPOINT_URL_REDSHIFT": cls.sim.url,
+            "AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS": cls.sim.url}))
         cls.agent = None
         cls.start_agent()
 
     @classmethod
     def tearDownClass(cls):
         cls.stop_agent()
-        cls.fake.stop()
+        assert cls.sim.stop() == 0
 
     @classmethod
     def start_agent(cls):
@@ -126,8 +127,13 @@ class Story:
         # let extraction store the decision before the process goes away
         self.wait_for("What did we decide?", wg, session_id=day1, actor_id=actor)
 
-        # the agent process restarts (a new Lambda container, or the next day's run)
+        # the agent process restarts (a new Lambda container, or the next day's run), and so
+        # does the simulated AWS, on its state file
         self.stop_agent()
+        self.assertEqual(self.sim.stop(), 0)
+        type(self).sim = Sim(self.sim_state)
+        self.env["AWS_ENDPOINT_URL_REDSHIFT"] = self.sim.url
+        self.env["AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS"] = self.sim.url
         self.start_agent()
 
         # day 2: the same session resumes with the cluster and the decision
@@ -143,8 +149,11 @@ class Story:
         body = self.ask("create the namespace and workgroup now", session_id=day1,
                         actor_id=actor)
         self.assertIn("workgroup %s (64 RPUs base" % wg, body["response"])
-        self.assertEqual(self.fake.state["workgroups"][wg]["baseCapacity"], 64)
-        self.assertIn(wg[:-3] + "-ns", self.fake.state["namespaces"])
+        sl = self.sim.client("redshift-serverless")
+        got = sl.get_workgroup(workgroupName=wg)["workgroup"]
+        self.assertEqual((got["baseCapacity"], got["namespaceName"]), (64, wg[:-3] + "-ns"))
+        self.assertEqual(sl.get_namespace(namespaceName=wg[:-3] + "-ns")["namespace"]
+                         ["namespaceName"], wg[:-3] + "-ns")
 
         # another session of the same actor: the preference is there
         other = "followup-%s" % uuid.uuid4().hex[:6]
@@ -160,7 +169,8 @@ class Story:
         self.assertEqual(self.count_events(), before)
 
 
-@unittest.skipUnless(os.access(AGENT, os.X_OK), "build/redshift-migration-agent not built")
+@unittest.skipUnless(os.access(AGENT, os.X_OK) and os.access(SIM, os.X_OK),
+                     "build/redshift-migration-agent or build/redshift-sim not built")
 class TestStoryWithAgentmemd(Story, unittest.TestCase):
     @classmethod
     def memory_env(cls):
@@ -187,8 +197,8 @@ class TestStoryWithAgentmemd(Story, unittest.TestCase):
         return n
 
 
-@unittest.skipUnless(os.access(AGENT, os.X_OK) and os.access(CLI, os.X_OK),
-                     "build/redshift-migration-agent or build/agentmem not built")
+@unittest.skipUnless(os.access(AGENT, os.X_OK) and os.access(CLI, os.X_OK) and
+                     os.access(SIM, os.X_OK), "the agent, agentmem or redshift-sim not built")
 @unittest.skipIf(harness.PG_URI, "the embedded run uses a SQLite file")
 class TestStoryEmbedded(Story, unittest.TestCase):
     @classmethod
