@@ -39,6 +39,36 @@ def agent_env(extra):
     return env
 
 
+def spawn_agent(env, log_path):
+    """Start `redshift-migration-agent serve` on a free port: (process, open log, url)."""
+    log = open(log_path, "wb+")
+    proc = subprocess.Popen([AGENT, "serve", "--listen", "127.0.0.1:0"], stdout=log,
+                            stderr=log, env=env)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with open(log_path, "rb") as f:
+            m = re.search(rb"listening addr=127\.0\.0\.1:(\d+)", f.read())
+        if m:
+            return proc, log, "http://127.0.0.1:%d" % int(m.group(1))
+        if proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    raise RuntimeError("agent did not start: %s" % open(log_path).read())
+
+
+def lambda_invoke(test, url, tmpdir, payload):
+    """`aws lambda invoke` against the agent; asserts statusCode 200, returns the body."""
+    out = os.path.join(tmpdir, "r-%s.json" % uuid.uuid4().hex[:8])
+    p = subprocess.run(["aws", "--endpoint-url", url, "lambda", "invoke", "--function-name",
+                        "redshift-migration-agent", "--payload", json.dumps(payload), out],
+                       capture_output=True, text=True, timeout=120)
+    test.assertEqual(p.returncode, 0, p.stderr)
+    with open(out) as f:
+        env = json.load(f)
+    test.assertEqual(env["statusCode"], 200, env)
+    return json.loads(env["body"])
+
+
 def credentials_file():
     """agentmemd --auth sigv4 accepts the test's fake keys, so the agent's signed agentmem
     requests are verified by the real server."""

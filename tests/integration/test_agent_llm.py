@@ -5,7 +5,6 @@ context in the system prompt, consent before mutating, and 429 / 500 / garbage r
 Driven through `aws lambda invoke` like a user would."""
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import harness
 sys.path.insert(0, os.path.join(harness.ROOT, "tests", "helpers"))
 from fake_redshift import FakeRedshift  # noqa: E402
 
-from test_agent import AGENT, STRATEGIES, agent_env  # noqa: E402
+from test_agent import AGENT, STRATEGIES, agent_env, lambda_invoke, spawn_agent  # noqa: E402,E501
 
 
 class LlmAgent:
@@ -49,21 +48,8 @@ class LlmAgent:
         else:
             env.update(AWS_ENDPOINT_URL_BEDROCK_RUNTIME=cls.llm_url,
                        AGENT_LLM_MODEL="anthropic.claude-3-5-sonnet-20240620-v1:0")
-        log = os.path.join(cls.tmp, "agent.log")
-        cls.agent_log = open(log, "wb+")
-        cls.agent = subprocess.Popen([AGENT, "serve", "--listen", "127.0.0.1:0"],
-                                     stdout=cls.agent_log, stderr=cls.agent_log,
-                                     env=agent_env(env))
-        deadline = time.time() + 10
-        cls.url = None
-        while time.time() < deadline and not cls.url:
-            with open(log, "rb") as f:
-                m = re.search(rb"listening addr=127\.0\.0\.1:(\d+)", f.read())
-            if m:
-                cls.url = "http://127.0.0.1:%d" % int(m.group(1))
-            time.sleep(0.02)
-        if not cls.url:
-            raise RuntimeError("agent did not start")
+        cls.agent, cls.agent_log, cls.url = spawn_agent(agent_env(env),
+                                                         os.path.join(cls.tmp, "agent.log"))
 
     @classmethod
     def tearDownClass(cls):
@@ -76,16 +62,7 @@ class LlmAgent:
         assert cls.server.stop() == 0
 
     def ask(self, message, **kw):
-        kw["message"] = message
-        out = os.path.join(self.tmp, "r-%s.json" % uuid.uuid4().hex[:8])
-        p = subprocess.run(["aws", "--endpoint-url", self.url, "lambda", "invoke",
-                            "--function-name", "redshift-migration-agent", "--payload",
-                            json.dumps(kw), out], capture_output=True, text=True, timeout=120)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        with open(out) as f:
-            env = json.load(f)
-        self.assertEqual(env["statusCode"], 200, env)
-        return json.loads(env["body"])
+        return lambda_invoke(self, self.url, self.tmp, dict(kw, message=message))
 
     def llm_requests(self):
         with urllib.request.urlopen(self.llm_url + "/_fake/requests") as r:

@@ -14,7 +14,6 @@ preference, and a call without a session_id writes nothing.
 """
 import json
 import os
-import re
 import sqlite3
 import subprocess
 import tempfile
@@ -24,7 +23,7 @@ import uuid
 
 import harness
 
-from test_agent import AGENT, STRATEGIES, agent_env  # noqa: E402
+from test_agent import AGENT, STRATEGIES, agent_env, lambda_invoke, spawn_agent  # noqa: E402,E501
 from test_redshift_sim import SIM, Sim  # noqa: E402
 
 CLI = os.path.join(os.path.dirname(harness.binary()), "agentmem")
@@ -56,21 +55,8 @@ class Story:
 
     @classmethod
     def start_agent(cls):
-        log = os.path.join(cls.tmp, "agent-%s.log" % uuid.uuid4().hex[:6])
-        cls.agent_log = open(log, "wb+")
-        cls.agent = subprocess.Popen([AGENT, "serve", "--listen", "127.0.0.1:0"],
-                                     stdout=cls.agent_log, stderr=cls.agent_log, env=cls.env)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            with open(log, "rb") as f:
-                m = re.search(rb"listening addr=127\.0\.0\.1:(\d+)", f.read())
-            if m:
-                cls.url = "http://127.0.0.1:%d" % int(m.group(1))
-                return
-            if cls.agent.poll() is not None:
-                break
-            time.sleep(0.02)
-        raise RuntimeError("agent did not start: %s" % open(log).read())
+        cls.agent, cls.agent_log, cls.url = spawn_agent(
+            cls.env, os.path.join(cls.tmp, "agent-%s.log" % uuid.uuid4().hex[:6]))
 
     @classmethod
     def stop_agent(cls):
@@ -83,16 +69,7 @@ class Story:
                 raise AssertionError("agent exited with %r" % rc)
 
     def ask(self, message, **kw):
-        kw["message"] = message
-        out = os.path.join(self.tmp, "r-%s.json" % uuid.uuid4().hex[:8])
-        p = subprocess.run(["aws", "--endpoint-url", self.url, "lambda", "invoke",
-                            "--function-name", "redshift-migration-agent", "--payload",
-                            json.dumps(kw), out], capture_output=True, text=True, timeout=120)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        with open(out) as f:
-            env = json.load(f)
-        self.assertEqual(env["statusCode"], 200, env)
-        return json.loads(env["body"])
+        return lambda_invoke(self, self.url, self.tmp, dict(kw, message=message))
 
     def wait_for(self, message, needle, timeout=30, **kw):
         """Ask until the answer holds needle: extraction runs in the background."""
