@@ -45,6 +45,35 @@ static char *usage(const char *error)
     return envelope(400, body);
 }
 
+/* session ids as the agent's users were told: letters, digits, '-' and '_' (1..100) */
+static bool valid_session(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 100)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+            return false;
+    return true;
+}
+
+/* actor ids: AgentCore's ([A-Za-z0-9] then [A-Za-z0-9-_/:]) or an e-mail address */
+static bool valid_actor(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 255 || !isalnum((unsigned char)s[0]))
+        return false;
+    const char *at = strchr(s, '@');
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        bool ok = isalnum(c) || c == '-' || c == '_' || c == '/' || c == ':' ||
+                  (at && (c == '.' || c == '+' || (c == '@' && p == at)));
+        if (!ok)
+            return false;
+    }
+    return !at || (at > s && strchr(at, '.') && at[1] != '.' && s[n - 1] != '.');
+}
+
 static bool blank(const char *s)
 {
     for (; s && *s; s++)
@@ -98,6 +127,16 @@ char *am_ag_handle(const char *payload, size_t len)
     }
     t.session_id = str(p, "session_id");
     t.actor_id = str(p, "actor_id");
+    if (t.session_id && !valid_session(t.session_id)) {
+        out = usage("session_id may contain only letters, digits, hyphens and underscores "
+                    "(1 to 100 characters)");
+        goto done;
+    }
+    if (t.actor_id && !valid_actor(t.actor_id)) {
+        out = usage("actor_id must be letters, digits and - _ / : (starting with a letter or "
+                    "digit), or an e-mail address");
+        goto done;
+    }
     if (!t.actor_id)
         t.actor_id = "default_user";
     t.region = str(p, "region");

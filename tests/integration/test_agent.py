@@ -294,6 +294,24 @@ class TestAgent(harness.ServerTestCase):
             self.assertIn("session_id", body["usage"])
             self.assertIs(body["memory_enabled"], False)
 
+    def test_session_and_actor_id_rules(self):
+        for sid in ("has space", "semi;colon", "dot.ted", "x" * 101, "ünïcode"):
+            cli, env, body = self.invoke({"message": "List my Redshift clusters",
+                                          "session_id": sid})
+            self.assertEqual(env["statusCode"], 400, sid)
+            self.assertIn("letters, digits, hyphens and underscores", body["error"])
+            self.assertIs(body["memory_enabled"], False)
+        cli, env, body = self.invoke({"message": "hi", "session_id": "ok", "actor_id": "a b"})
+        self.assertEqual(env["statusCode"], 400)
+        self.assertIn("e-mail address", body["error"])
+        # e-mail actors are welcome, and their turns are remembered
+        body = self.ask("List my Redshift clusters", session_id="Mixed_Case-1",
+                        actor_id="jane.doe+dba@example.com")
+        self.assertTrue(body["memory_enabled"], body)
+        events = self.dp.list_events(memoryId=self.memory_id, actorId="jane.doe+dba@example.com",
+                                     sessionId="Mixed_Case-1")["events"]
+        self.assertEqual(len(events), 2)
+
     def test_log_tail(self):
         out = os.path.join(self.tmp, "tail.json")
         p = self.aws("lambda", "invoke", "--function-name", "redshift-migration-agent",
