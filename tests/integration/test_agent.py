@@ -205,11 +205,25 @@ class TestAgent(harness.ServerTestCase):
         self.assertIn("no memory", body["response"])
 
     def test_memory_enabled_is_truthful(self):
-        # agentmem refuses this session id, so nothing is remembered and the body says so
-        body = self.ask("List my Redshift clusters", session_id="not a valid/session id")
+        # a memory that does not exist: the agent still answers, says memory is off and why
+        env = dict(self.env, AGENTCORE_MEMORY_ID="Missing-abcdefghij")
+        p = subprocess.run([AGENT, "invoke", "--payload", json.dumps(
+            {"message": "List my Redshift clusters", "session_id": "s-1"})],
+            capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        body = json.loads(json.loads(p.stdout)["body"])
         self.assertIs(body["memory_enabled"], False)
-        self.assertIn("saving this turn failed", body["memory_status"])
+        self.assertIn("off: memory unavailable", body["memory_status"])
+        self.assertIn("ResourceNotFoundException", body["memory_status"])
         self.assertIn("prod-cluster", body["response"])
+        # and agentmemd going away between calls: the turn is not claimed as remembered
+        env = dict(self.env, AGENTMEM_ENDPOINT="http://127.0.0.1:9")
+        p = subprocess.run([AGENT, "invoke", "--payload", json.dumps(
+            {"message": "List my Redshift clusters", "session_id": "s-1"})],
+            capture_output=True, text=True, env=env, timeout=60)
+        body = json.loads(json.loads(p.stdout)["body"])
+        self.assertIs(body["memory_enabled"], False)
+        self.assertIn("off: memory unavailable", body["memory_status"])
 
     def test_decision_recalled_next_day_and_in_new_session(self):
         actor = "dba-%s" % uuid.uuid4().hex[:6]
