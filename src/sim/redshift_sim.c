@@ -711,8 +711,9 @@ static enum MHD_Result serve(struct MHD_Connection *c, const char *method, const
             free(t);
             json_decref(out);
         } else {
-            char *t = json_dumps(json_pack("{s:s, s:s}", "__type", e.type, "message",
-                                           e.message), JSON_COMPACT);
+            json_t *err = json_pack("{s:s, s:s}", "__type", e.type, "message", e.message);
+            char *t = json_dumps(err, JSON_COMPACT);
+            json_decref(err);
             ret = reply(c, e.status, "application/x-amz-json-1.1", t, e.type);
             free(t);
         }

@@ -850,7 +850,8 @@ TEST(search_embed_bedrock_titan)
     am_embedder_destroy(&e);
     cfg.dim = 300;
     ASSERT_EQ(am_embedder_bedrock(&cfg, &e), AM_OK);
-    ASSERT_EQ(e->embed(e, "apples", a), AM_EUNAVAIL);
+    static float v300[300];
+    ASSERT_EQ(e->embed(e, "apples", v300), AM_EUNAVAIL);
     am_embedder_destroy(&e);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
