@@ -87,6 +87,12 @@ int am_ag_mem_records(const struct am_ag_mem *m, const char *ns, const char *que
                       json_t **out, char *err, size_t err_cap);
 int am_ag_mem_add(const struct am_ag_mem *m, const char *actor, const char *session,
                   const char *role, const char *text, char *err, size_t err_cap);
+/* The actor's checklists (am_ag_checklist_parse), and saving the entries named in changed
+ * (BatchUpdateMemoryRecords for an entry with "_id", else BatchCreateMemoryRecords). */
+int am_ag_mem_checklist_load(const struct am_ag_mem *m, const char *actor, json_t **out,
+                             char *err, size_t err_cap);
+int am_ag_mem_checklist_save(const struct am_ag_mem *m, const char *actor, json_t *checklist,
+                             json_t *changed, char *err, size_t err_cap);
 /* Expands {actorId}, {sessionId}, {memoryStrategyId} in a namespace template. */
 void am_ag_mem_ns(const char *tmpl, const char *actor, const char *session, char *out,
                   size_t cap);
@@ -99,6 +105,9 @@ struct am_ag_turn {
     json_t *facts;      /* [text] */
     json_t *prefs;      /* [text] (preference records, JSON content as stored) */
     json_t *summaries;  /* [text] */
+    json_t *checklist;  /* {cluster: entry}: the actor's migration checklists (checklist.c);
+                           NULL when memory is off, and then nothing is recorded */
+    json_t *changed;    /* [cluster]: the entries this turn changed, saved after the reply */
 };
 /* The reply text (caller frees); NULL only when out of memory. */
 char *am_ag_reason(const struct am_ag_turn *t);
@@ -114,6 +123,30 @@ const char *am_ag_intent_name(int intent);
 /* Whether the message agrees to a change: 1 ("now", "go ahead", ...), -1 (asks for a dry
  * run), 0 (says neither: the stored preferences decide, else a dry run). */
 int am_ag_consents(const struct am_ag_turn *t);
+
+/* ---- checklist.c: the per-actor, per-cluster migration checklist ----
+ * Kept from tool results only (a step is done when its AWS call succeeded), so "where were
+ * we?" never depends on extraction. One entry per cluster:
+ *   {"checklist": "redshift-migration", "cluster", "region", "updatedAt",
+ *    "steps": {step: {"at", "session", "detail"}}, "target": {"workgroup", "namespace",
+ *    "rpu"}, "snapshotArn"}
+ * stored as one memory record per actor and cluster under AM_AG_CHECKLIST_NS. */
+#define AM_AG_CHECKLIST_NS "/actors/%s/migrations"
+/* Marks step ("assess", "plan", "snapshot", "namespace", "workgroup", "restore",
+ * "available") of cluster done with a detail; creates the entry. Returns the entry
+ * (borrowed), or NULL when the turn keeps no checklist. */
+json_t *am_ag_step_done(const struct am_ag_turn *t, const char *cluster, const char *step,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The entry the turn is about: the cluster named in the message, else the most recently
+ * updated one; NULL if none (borrowed). */
+json_t *am_ag_checklist_current(const struct am_ag_turn *t);
+bool am_ag_step_is_done(json_t *entry, const char *step);
+/* " Checklist for <cluster> (...): [x] assessed (detail), ... Next: ..." */
+void am_ag_checklist_render(json_t *entry, struct am_ag_buf *b);
+/* {cluster: entry} from ListMemoryRecords summaries (new reference); records that are not
+ * checklists are ignored, and two records of one cluster are merged. Entries keep their
+ * record id in "_id". */
+json_t *am_ag_checklist_parse(json_t *record_summaries);
 
 /* ---- llm.c ---- */
 /* With AGENT_LLM_PROVIDER set, the reply of a language model that used the workflow's steps

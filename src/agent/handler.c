@@ -194,6 +194,13 @@ char *am_ag_handle(const char *payload, size_t len)
                 t.prefs = v;
             }
         }
+        /* the checklist is exact state: without it the turn would act on a guess */
+        if (am_ag_mem_checklist_load(&mem, t.actor_id, &v, err, sizeof err) == 0) {
+            t.checklist = v;
+            t.changed = json_array();
+        } else {
+            snprintf(note, sizeof note, "on (checklist recall failed: %s)", err);
+        }
         if (*mem.summary_ns) {
             am_ag_mem_ns(mem.summary_ns, t.actor_id, t.session_id, ns, sizeof ns);
             if (am_ag_mem_records(&mem, ns, NULL, 5, &v, err, sizeof err) == 0) {
@@ -233,6 +240,10 @@ char *am_ag_handle(const char *payload, size_t len)
             /* the turn is not remembered: say so rather than claim memory */
             snprintf(note, sizeof note, "off: saving this turn failed: %s", err);
             t.memory_on = false;
+        } else if (json_array_size(t.changed) &&
+                   am_ag_mem_checklist_save(&mem, t.actor_id, t.checklist, t.changed, err,
+                                            sizeof err)) {
+            snprintf(note, sizeof note, "on (the checklist was not saved: %s)", err);
         }
     }
 
@@ -263,6 +274,8 @@ done:
     json_decref(t.facts);
     json_decref(t.prefs);
     json_decref(t.summaries);
+    json_decref(t.checklist);
+    json_decref(t.changed);
     json_decref(inner);
     json_decref(in);
     return out;

@@ -276,3 +276,90 @@ int am_ag_mem_add(const struct am_ag_mem *m, const char *actor, const char *sess
     json_decref(r);
     return rc;
 }
+
+static void checklist_ns(const char *actor, char *out, size_t cap)
+{
+    snprintf(out, cap, AM_AG_CHECKLIST_NS, actor);
+}
+
+int am_ag_mem_checklist_load(const struct am_ag_mem *m, const char *actor, json_t **out,
+                             char *err, size_t err_cap)
+{
+    char path[1024], ns[600];
+    json_t *r;
+
+    *out = NULL;
+    checklist_ns(actor, ns, sizeof ns);
+    char *mi = esc(m->memory_id);
+    snprintf(path, sizeof path, "/memories/%s/memoryRecords", mi ? mi : "");
+    curl_free(mi);
+    json_t *req = json_pack("{s:s, s:i}", "namespace", ns, "maxResults", 100);
+    int rc = call(m, "POST", path, req, &r, err, err_cap);
+    json_decref(req);
+    if (rc)
+        return -1;
+    *out = am_ag_checklist_parse(json_object_get(r, "memoryRecordSummaries"));
+    json_decref(r);
+    if (!*out) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int am_ag_mem_checklist_save(const struct am_ag_mem *m, const char *actor, json_t *checklist,
+                             json_t *changed, char *err, size_t err_cap)
+{
+    char path[1024], ns[600];
+    struct timeval tv;
+    size_t i;
+    json_t *c;
+
+    checklist_ns(actor, ns, sizeof ns);
+    gettimeofday(&tv, NULL);
+    double now = (double)tv.tv_sec + tv.tv_usec / 1e6;
+    json_array_foreach(changed, i, c) {
+        json_t *e = json_object_get(checklist, json_string_value(c)), *r = NULL;
+        if (!e)
+            continue;
+        json_t *copy = json_deep_copy(e);
+        const char *id = json_string_value(json_object_get(e, "_id"));
+        json_object_del(copy, "_id");
+        char *text = copy ? json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(copy);
+        char *mi = esc(m->memory_id);
+        snprintf(path, sizeof path, "/memories/%s/memoryRecords/%s", mi ? mi : "",
+                 id ? "batchUpdate" : "batchCreate");
+        curl_free(mi);
+        json_t *req = !text ? NULL
+                      : id  ? json_pack("{s:[{s:s, s:f, s:{s:s}, s:[s]}]}", "records",
+                                        "memoryRecordId", id, "timestamp", now, "content", "text",
+                                        text, "namespaces", ns)
+                            : json_pack("{s:[{s:s, s:f, s:{s:s}, s:[s]}]}", "records",
+                                        "requestIdentifier", "checklist", "timestamp", now,
+                                        "content", "text", text, "namespaces", ns);
+        free(text);
+        if (!req) {
+            snprintf(err, err_cap, "out of memory");
+            return -1;
+        }
+        int rc = call(m, "POST", path, req, &r, err, err_cap);
+        json_decref(req);
+        if (rc)
+            return -1;
+        json_t *failed = json_array_get(json_object_get(r, "failedRecords"), 0);
+        if (failed) {
+            snprintf(err, err_cap, "saving the checklist of %s failed: %s",
+                     json_string_value(c),
+                     json_string_value(json_object_get(failed, "errorMessage")) ?: "?");
+            json_decref(r);
+            return -1;
+        }
+        const char *new_id = json_string_value(json_object_get(
+            json_array_get(json_object_get(r, "successfulRecords"), 0), "memoryRecordId"));
+        if (!id && new_id)      /* a later save in this process updates it */
+            json_object_set_new(e, "_id", json_string(new_id));
+        json_decref(r);
+    }
+    return 0;
+}

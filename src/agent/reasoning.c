@@ -88,6 +88,16 @@ static int rpus(const char *msg)
     return 0;
 }
 
+/* A workgroup's namespace: "analytics-wg" → "analytics-ns", "etl" → "etl-ns". */
+static void namespace_for(const char *wg, char *ns, size_t cap)
+{
+    size_t n = strlen(wg);
+    if (n > 3 && strcmp(wg + n - 3, "-wg") == 0)
+        snprintf(ns, cap, "%.*s-ns", (int)(n - 3), wg);
+    else
+        snprintf(ns, cap, "%s-ns", wg);
+}
+
 /* Every remembered text (facts, summaries, turns) in one array, borrowed references. */
 static void each_text(const struct am_ag_turn *t, void (*fn)(const char *, void *), void *ud)
 {
@@ -119,6 +129,9 @@ static int pick_cluster(const struct am_ag_turn *t, struct am_ag_cluster *cl, si
     find_cluster_fn(t->message, &f);
     if (f.hit < 0)
         each_text(t, find_cluster_fn, &f);
+    if (f.hit < 0)              /* the migration the actor is in, from any session */
+        find_cluster_fn(json_string_value(json_object_get(am_ag_checklist_current(t),
+                                                          "cluster")), &f);
     if (f.hit < 0 && n == 1)
         f.hit = 0;
     return f.hit;
@@ -226,6 +239,8 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
     if (!json_is_array(q)) {
         am_ag_buf_printf(b, "%s (parameter group %s) uses the default WLM configuration (%s).",
                          c->id, c->pgroup, wlm ? "unparsed value" : "automatic WLM");
+        am_ag_step_done(t, c->id, "assess", "%d x %s, %lld GB storage, default WLM", c->nodes,
+                        c->node_type, c->storage_mb / 1024);
         json_decref(q);
         free(wlm);
         free(cl);
@@ -243,6 +258,7 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
     am_ag_buf_printf(b, "Cluster %s (parameter group %s) has %zu WLM queue%s: ", c->id, c->pgroup,
                      n_q, n_q == 1 ? "" : "s");
     size_t idx = 0;
+    struct am_ag_buf names = {0};
     json_array_foreach(q, i, e) {
         if (json_is_true(json_object_get(e, "short_query_queue")) && json_object_size(e) <= 2)
             continue;
@@ -250,6 +266,7 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
         const char *name = json_string_value(json_object_get(e, "name"));
         char def[32];
         snprintf(def, sizeof def, "queue-%zu", idx);
+        am_ag_buf_printf(&names, "%s%s", idx > 1 ? ", " : "", name ? name : def);
         am_ag_buf_printf(b, "%s%s%s (", idx > 1 ? "; " : "", name ? name : def,
                          idx == n_q && (!name || strcmp(name, "default") != 0) ?
                              " [default queue]" : "");
@@ -287,6 +304,9 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
         am_ag_buf_puts(b, ")");
     }
     am_ag_buf_printf(b, ". Short query acceleration is %s. ", sqa ? "on" : "off");
+    am_ag_step_done(t, c->id, "assess", "%d x %s, %lld GB storage, %zu WLM queues: %s", c->nodes,
+                    c->node_type, c->storage_mb / 1024, n_q, names.p ? names.p : "");
+    am_ag_buf_free(&names);
     if (n_q > 1)
         am_ag_buf_puts(b,
             "Before migrating, choose: (A) a single Serverless workgroup; (B) a single workgroup "
@@ -353,6 +373,19 @@ static void reply_decision(const struct am_ag_turn *t, struct am_ag_buf *b)
                  has(t->message, "one workgroup per");
     int r = rpus(t->message);
     word_after(t->message, "workgroup ", wg, sizeof wg);
+    json_t *e = strcmp(cluster, "the cluster") == 0 ? NULL
+                : multi ? am_ag_step_done(t, cluster, "plan", "one namespace and workgroup per "
+                                                              "WLM queue")
+                : *wg   ? am_ag_step_done(t, cluster, "plan", "single workgroup %s, %d RPUs", wg,
+                                          r ? r : 128)
+                        : am_ag_step_done(t, cluster, "plan", "single workgroup");
+    if (e) {
+        char ns[160];
+        namespace_for(*wg ? wg : "migration-wg", ns, sizeof ns);
+        json_object_set_new(e, "target", json_pack("{s:s, s:s, s:i, s:b}", "workgroup",
+                                                   *wg ? wg : "migration-wg", "namespace", ns,
+                                                   "rpu", r ? r : 128, "multiple", multi));
+    }
     if (multi) {
         am_ag_buf_printf(b, "Decision recorded for %s: migrate to one Redshift Serverless "
                             "namespace and workgroup per WLM queue", cluster);
@@ -504,7 +537,15 @@ static void reply_recall(const struct am_ag_turn *t, struct am_ag_buf *b)
         if (c.n)
             am_ag_buf_puts(b, ".");
     }
-    progress(t, b);
+    json_t *cur = am_ag_checklist_current(t);
+    if (cur) {
+        const char *k;
+        json_t *e;
+        am_ag_checklist_render(cur, b);
+        json_object_foreach(t->checklist, k, e) if (e != cur) am_ag_checklist_render(e, b);
+    } else {
+        progress(t, b);
+    }
     if (json_array_size(t->summaries))
         am_ag_buf_printf(b, " Session summary: %s", json_string_value(json_array_get(t->summaries,
                                                                                      0)));
@@ -595,10 +636,15 @@ static void reply_snapshot(const struct am_ag_turn *t, struct am_ag_buf *b)
     char *arn, *status;
     if (am_ag_create_snapshot(t->region, cl[k].id, snap, &arn, &status, err, sizeof err))
         am_ag_buf_printf(b, "Snapshot of %s failed: %s", cl[k].id, err);
-    else
+    else {
         am_ag_buf_printf(b, "Snapshot %s of %s started (status %s, ARN %s). Next step: create the "
                             "Serverless namespace and workgroup.", snap, cl[k].id,
                          status ? status : "?", arn ? arn : "?");
+        json_t *e = am_ag_step_done(t, cl[k].id, "snapshot", "%s, %s", snap,
+                                    status ? status : "?");
+        if (e && arn)
+            json_object_set_new(e, "snapshotArn", json_string(arn));
+    }
     free(arn);
     free(status);
     free(cl);
@@ -637,17 +683,22 @@ static void target_names(const struct am_ag_turn *t, struct decided *d, char *ns
 {
     memset(d, 0, sizeof *d);
     each_text(t, decided_fn, d);
+    /* the checklist is exact where the texts are recalled by relevance */
+    json_t *e = am_ag_checklist_current(t), *tg = json_object_get(e, "target");
+    const char *v = json_string_value(json_object_get(tg, "workgroup"));
+    if (v && !json_is_true(json_object_get(tg, "multiple")))
+        snprintf(d->wg, sizeof d->wg, "%s", v);
+    if (json_integer_value(json_object_get(tg, "rpu")) > 0)
+        d->rpu = (int)json_integer_value(json_object_get(tg, "rpu"));
+    if ((v = json_string_value(json_object_get(e, "snapshotArn"))))
+        snprintf(d->arn, sizeof d->arn, "%s", v);
     decided_fn(t->message, d);
     char wg[128];
     if (word_after(t->message, "workgroup ", wg, sizeof wg))
         snprintf(d->wg, sizeof d->wg, "%s", wg);
     if (!*d->wg)
         snprintf(d->wg, sizeof d->wg, "migration-wg");
-    size_t n = strlen(d->wg);
-    if (n > 3 && strcmp(d->wg + n - 3, "-wg") == 0)
-        snprintf(ns, cap, "%.*s-ns", (int)(n - 3), d->wg);
-    else
-        snprintf(ns, cap, "%s-ns", d->wg);
+    namespace_for(d->wg, ns, cap);
     if (!d->rpu)
         d->rpu = 128;
 }
@@ -672,6 +723,9 @@ static void reply_create_target(const struct am_ag_turn *t, struct am_ag_buf *b)
         return;
     }
     json_decref(out);
+    const char *cluster = json_string_value(json_object_get(am_ag_checklist_current(t),
+                                                            "cluster"));
+    am_ag_step_done(t, cluster, "namespace", "%s", ns);
     req = json_pack("{s:s, s:s, s:i, s:i}", "workgroupName", d.wg, "namespaceName", ns,
                     "baseCapacity", d.rpu, "maxCapacity", d.rpu > 512 ? d.rpu : 512);
     rc = am_ag_serverless(t->region, "CreateWorkgroup", req, &out, err, sizeof err);
@@ -686,6 +740,7 @@ static void reply_create_target(const struct am_ag_turn *t, struct am_ag_buf *b)
     am_ag_buf_printf(b, "Created Serverless namespace %s and workgroup %s (%d RPUs base, status "
                         "%s). Next step: restore the snapshot into it.", ns, d.wg, d.rpu,
                      st ? st : "?");
+    am_ag_step_done(t, cluster, "workgroup", "%s, %d RPUs", d.wg, d.rpu);
     json_decref(out);
 }
 
@@ -717,6 +772,8 @@ static void reply_restore(const struct am_ag_turn *t, struct am_ag_buf *b)
                                                        "status"));
     am_ag_buf_printf(b, "Restore of %s into namespace %s started (status %s). Ask for the status "
                         "until it is AVAILABLE.", d.arn, ns, st ? st : "?");
+    am_ag_step_done(t, json_string_value(json_object_get(am_ag_checklist_current(t), "cluster")),
+                    "restore", "into %s", ns);
     json_decref(out);
 }
 
@@ -735,6 +792,10 @@ static void reply_check(const struct am_ag_turn *t, struct am_ag_buf *b)
         if (strcmp(role, "ASSISTANT") == 0 || strcmp(role, "TOOL") == 0)
             progress_fn(json_string_value(json_object_get(v, "text")), &ps);
     }
+    json_t *e = am_ag_checklist_current(t);
+    const char *cluster = json_string_value(json_object_get(e, "cluster"));
+    ps.done[5] = ps.done[5] || am_ag_step_is_done(e, "restore");
+    ps.done[4] = ps.done[4] || am_ag_step_is_done(e, "namespace");
     if (ps.done[5] || ps.done[4]) {          /* restore started, or the target exists */
         json_t *req = json_pack("{s:s}", "namespaceName", ns), *out = NULL;
         int rc = am_ag_serverless(t->region, "GetNamespace", req, &out, err, sizeof err);
@@ -745,10 +806,11 @@ static void reply_check(const struct am_ag_turn *t, struct am_ag_buf *b)
         }
         const char *st = json_string_value(json_object_get(json_object_get(out, "namespace"),
                                                            "status")) ?: "?";
-        if (ps.done[5] && strcmp(st, "AVAILABLE") == 0)
+        if (ps.done[5] && strcmp(st, "AVAILABLE") == 0) {
             am_ag_buf_printf(b, "Restore complete: namespace %s is AVAILABLE. Next step: repoint "
                                 "clients to workgroup %s and validate.", ns, d.wg);
-        else
+            am_ag_step_done(t, cluster, "available", "namespace %s", ns);
+        } else
             am_ag_buf_printf(b, "Namespace %s is %s%s.", ns, st,
                              ps.done[5] ? "; the restore is still running, ask again later" : "");
         json_decref(out);
@@ -764,6 +826,8 @@ static void reply_check(const struct am_ag_turn *t, struct am_ag_buf *b)
         am_ag_buf_printf(b, "Snapshot %s is %s.%s", id ? id + 1 : d.arn, st ? st : "?",
                          st && strcmp(st, "available") == 0 ?
                              " Next step: create the Serverless namespace and workgroup." : "");
+        if (st && strcmp(st, "available") == 0 && am_ag_step_is_done(e, "snapshot"))
+            am_ag_step_done(t, cluster, "snapshot", "%s, available", id ? id + 1 : d.arn);
         free(st);
         return;
     }

@@ -293,9 +293,26 @@ class TestAgent(harness.ServerTestCase):
         req = [r for r in self.fake.requests if r["operation"] == "RestoreFromSnapshot"][-1]
         self.assertIn("/us-east-2/redshift-serverless/aws4_request", req["authorization"])
         body = self.ask("Where were we?", session_id=sid, actor_id=actor)
-        self.assertIn("Progress: [x] inventory, [x] WLM reviewed, [x] target decided, "
-                      "[x] snapshot taken, [x] namespace and workgroup created, "
-                      "[x] restore started.", body["response"])
+        ns = wg[:-3] + "-ns"
+        self.assertIn("Checklist for prod-cluster (kept from AWS results, across your sessions): "
+                      "[x] assessed (4 x ra3.4xlarge, 512 GB storage, 3 WLM queues: etl, "
+                      "dashboards, default), [x] target decided (single workgroup %s, 64 RPUs), "
+                      "[x] snapshot taken (prod-cluster-migration-" % wg, body["response"])
+        self.assertIn(", available), [x] namespace created (%s), [x] workgroup created (%s, 64 "
+                      "RPUs), [x] restore started (into %s), [x] restored and AVAILABLE "
+                      "(namespace %s), [ ] endpoint cut-over. Left: repoint clients to the "
+                      "endpoint of workgroup %s" % (ns, wg, ns, ns, wg), body["response"])
+        # the checklist is one record per actor and cluster, written directly by the agent
+        recs = self.dp.list_memory_records(memoryId=self.memory_id,
+                                           namespace="/actors/%s/migrations" % actor,
+                                           maxResults=100)["memoryRecordSummaries"]
+        self.assertEqual(len(recs), 1, recs)
+        entry = json.loads(recs[0]["content"]["text"])
+        self.assertEqual(entry["cluster"], "prod-cluster")
+        self.assertEqual(sorted(entry["steps"]), ["assess", "available", "namespace", "plan",
+                                                 "restore", "snapshot", "workgroup"])
+        self.assertEqual(entry["target"]["workgroup"], wg)
+        self.assertEqual({s["session"] for s in entry["steps"].values()}, {sid})
         self.assertIn("%s with 64 RPUs" % wg, body["response"])
 
     def test_empty_message_is_400_with_usage(self):

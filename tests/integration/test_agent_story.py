@@ -113,6 +113,16 @@ class Story:
         self.env["AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS"] = self.sim.url
         self.start_agent()
 
+        # day 2, a new session of the same actor: the checklist kept from the AWS results
+        # says where the migration stands, with no extraction involved
+        day2 = "migration-day2-%s" % uuid.uuid4().hex[:6]
+        body = self.ask("Where were we with prod-cluster?", session_id=day2, actor_id=actor)
+        self.assertIn("Checklist for prod-cluster", body["response"])
+        self.assertIn("[x] assessed (4 x ra3.4xlarge", body["response"])
+        self.assertIn("[x] target decided (single workgroup %s, 64 RPUs), [ ] snapshot taken"
+                      % wg, body["response"])
+        self.assertIn("Next: take the snapshot.", body["response"])
+
         # day 2: the same session resumes with the cluster and the decision
         body = self.ask("Where were we?", session_id=day1, actor_id=actor)
         self.assertIn("%s with 64 RPUs" % wg, body["response"])
@@ -132,6 +142,13 @@ class Story:
         self.assertEqual(sl.get_namespace(namespaceName=wg[:-3] + "-ns")["namespace"]
                          ["namespaceName"], wg[:-3] + "-ns")
 
+        # the checklist followed every step, in whichever session it was taken
+        body = self.ask("Where were we?", session_id=day2, actor_id=actor)
+        self.assertIn("[x] snapshot taken (prod-cluster-migration-", body["response"])
+        self.assertIn("[x] namespace created (%s), [x] workgroup created (%s, 64 RPUs), "
+                      "[ ] restore started" % (wg[:-3] + "-ns", wg), body["response"])
+        self.assertIn("Next: restore the snapshot.", body["response"])
+
         # another session of the same actor: the preference is there
         other = "followup-%s" % uuid.uuid4().hex[:6]
         body = self.wait_for("What are my preferences?", "dry run", session_id=other,
@@ -139,11 +156,13 @@ class Story:
         self.assertIn("dry run", body["response"].lower())
 
         # no session_id: stateless, and nothing is written
-        before = self.count_events()
-        body = self.ask("List my Redshift clusters", actor_id=actor)
+        before = self.count_events(), self.checklists(actor)
+        self.assertEqual(len(before[1]), 1)
+        body = self.ask("Show the WLM queues of prod-cluster", actor_id=actor)
+        self.assertIn("has 3 WLM queues", body["response"])
         self.assertFalse(body["memory_enabled"])
         self.assertNotIn("session_id", body)
-        self.assertEqual(self.count_events(), before)
+        self.assertEqual((self.count_events(), self.checklists(actor)), before)
 
 
 @unittest.skipUnless(os.access(AGENT, os.X_OK) and os.access(SIM, os.X_OK),
@@ -173,6 +192,11 @@ class TestStoryWithAgentmemd(Story, unittest.TestCase):
                                              sessionId=s["sessionId"], maxResults=100)["events"])
         return n
 
+    def checklists(self, actor):
+        return sorted(r["content"]["text"] for r in self.dp.list_memory_records(
+            memoryId=self.memory_id, namespace="/actors/%s/migrations" % actor,
+            maxResults=100)["memoryRecordSummaries"])
+
 
 @unittest.skipUnless(os.access(AGENT, os.X_OK) and os.access(CLI, os.X_OK) and
                      os.access(SIM, os.X_OK), "the agent, agentmem or redshift-sim not built")
@@ -194,6 +218,15 @@ class TestStoryEmbedded(Story, unittest.TestCase):
         con = sqlite3.connect(self.db)
         try:
             return con.execute("SELECT count(*) FROM events").fetchone()[0]
+        finally:
+            con.close()
+
+    def checklists(self, actor):
+        con = sqlite3.connect(self.db)
+        try:
+            return sorted(r[0] for r in con.execute(
+                "SELECT text FROM records WHERE namespace LIKE ?",
+                ("/actors/%s/migrations%%" % actor,)))
         finally:
             con.close()
 

@@ -105,6 +105,15 @@ class TestPolicies(ServerTestCase):
                                       searchCriteria={"searchQuery": "hi"})
         self.denied(agent.retrieve_memory_records, memoryId=self.mid, namespace="/actors/bob/",
                     searchCriteria={"searchQuery": "hi"})
+        # the migration agent's checklist records: written directly, in its users' namespaces
+        rec = {"requestIdentifier": "c1", "timestamp": 1.7e9,
+               "content": {"text": "checklist"}, "namespaces": ["/actors/user-42/migrations"]}
+        out = agent.batch_create_memory_records(memoryId=self.mid, records=[rec])
+        self.assertEqual(len(out["successfulRecords"]), 1, out)
+        self.denied(agent.batch_create_memory_records, memoryId=self.mid,
+                    records=[dict(rec, namespaces=["/actors/bob/migrations"])])
+        self.denied(agent.batch_delete_memory_records, memoryId=self.mid, records=[
+            {"memoryRecordId": out["successfulRecords"][0]["memoryRecordId"]}])
         self.denied(self.as_key("agent", "bedrock-agentcore-control").create_memory,
                     name=self.unique("Nope"), eventExpiryDuration=30)
 

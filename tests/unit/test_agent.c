@@ -103,6 +103,86 @@ TEST(agent_checklist_from_earlier_answers)
     turn_free(&t);
 }
 
+TEST(agent_checklist_kept_from_tool_results)
+{
+    struct am_ag_turn t = turn("Where were we?", NULL, NULL, NULL);
+    t.checklist = json_object();
+    t.changed = json_array();
+
+    json_t *e = am_ag_step_done(&t, "prod-cluster", "assess", "4 x %s", "ra3.4xlarge");
+    ASSERT_NOT_NULL(e);
+    ASSERT_NOT_NULL(am_ag_step_done(&t, "prod-cluster", "plan", "single workgroup wg1, 64 RPUs"));
+    json_object_set_new(e, "target", json_pack("{s:s, s:s, s:i}", "workgroup", "wg1",
+                                               "namespace", "wg1-ns", "rpu", 64));
+    ASSERT_EQ(json_array_size(t.changed), 1);           /* one entry changed, listed once */
+    ASSERT(am_ag_step_is_done(e, "plan"));
+    ASSERT(!am_ag_step_is_done(e, "snapshot"));
+
+    /* the reasoner answers from it: the recall renders it, the next step acts on its target
+       (a dry run here, so no AWS call) although no text of the session names the target */
+    char *r = am_ag_reason(&t);
+    ASSERT_STR_CONTAINS(r, "Checklist for prod-cluster (kept from AWS results, across your "
+                           "sessions): [x] assessed (4 x ra3.4xlarge), [x] target decided "
+                           "(single workgroup wg1, 64 RPUs), [ ] snapshot taken,");
+    ASSERT_STR_CONTAINS(r, "[ ] endpoint cut-over. Next: take the snapshot.");
+    ASSERT(strstr(r, "Progress:") == NULL);
+    free(r);
+    t.message = "create the namespace and workgroup";
+    r = am_ag_reason(&t);
+    ASSERT_STR_CONTAINS(r, "Dry run: I would call CreateNamespace wg1-ns (manageAdminPassword) "
+                           "and CreateWorkgroup wg1 with 64 RPUs");
+    free(r);
+
+    /* stored records back to entries: two records of one cluster merge (newer step wins,
+       newer record id kept), other records and broken JSON are skipped */
+    json_t *recs = json_pack(
+        "[{s:s, s:{s:s}}, {s:s, s:{s:s}}, {s:s, s:{s:s}}, {s:s, s:{s:s}}]",
+        "memoryRecordId", "mem-a", "content", "text",
+        "{\"checklist\":\"redshift-migration\",\"cluster\":\"prod-cluster\","
+        "\"updatedAt\":\"2026-12-01T10:00:00.000Z\",\"steps\":{\"assess\":{\"at\":"
+        "\"2026-12-01T10:00:00.000Z\",\"detail\":\"old\"}}}",
+        "memoryRecordId", "mem-b", "content", "text",
+        "{\"checklist\":\"redshift-migration\",\"cluster\":\"prod-cluster\","
+        "\"updatedAt\":\"2026-12-02T10:00:00.000Z\",\"steps\":{\"assess\":{\"at\":"
+        "\"2026-12-02T10:00:00.000Z\",\"detail\":\"new\"},\"plan\":{\"at\":"
+        "\"2026-12-02T10:00:00.000Z\",\"detail\":\"p\"}}}",
+        "memoryRecordId", "mem-c", "content", "text", "The user prefers dry runs.",
+        "memoryRecordId", "mem-d", "content", "text", "{\"checklist\":");
+    json_t *parsed = am_ag_checklist_parse(recs);
+    ASSERT_EQ(json_object_size(parsed), 1);
+    json_t *pc = json_object_get(parsed, "prod-cluster");
+    ASSERT_STR_EQ(json_string_value(json_object_get(pc, "_id")), "mem-b");
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(json_object_get(pc, "steps"),
+                                                                    "assess"), "detail")), "new");
+    ASSERT(am_ag_step_is_done(pc, "plan"));
+    json_decref(recs);
+
+    /* the entry a turn is about: the cluster it names, else the newest */
+    json_object_set_new(parsed, "dev-cluster", json_pack("{s:s, s:s, s:{}}", "cluster",
+                                                         "dev-cluster", "updatedAt",
+                                                         "2026-11-01T00:00:00.000Z", "steps"));
+    struct am_ag_turn u = t;
+    u.checklist = parsed;
+    u.message = "where are we?";
+    ASSERT_STR_EQ(json_string_value(json_object_get(am_ag_checklist_current(&u), "cluster")),
+                  "prod-cluster");
+    u.message = "and dev-cluster?";
+    ASSERT_STR_EQ(json_string_value(json_object_get(am_ag_checklist_current(&u), "cluster")),
+                  "dev-cluster");
+    json_decref(parsed);
+
+    /* a stateless turn keeps no checklist: nothing is recorded */
+    struct am_ag_turn st = turn("Show the WLM queues", NULL, NULL, NULL);
+    st.memory_on = false;
+    ASSERT(am_ag_step_done(&st, "prod-cluster", "assess", "x") == NULL);
+    ASSERT(am_ag_checklist_current(&st) == NULL);
+    turn_free(&st);
+
+    json_decref(t.checklist);
+    json_decref(t.changed);
+    turn_free(&t);
+}
+
 static int snapshot_calls(int port)
 {
     char cmd[200];
