@@ -19,6 +19,7 @@ def conv(text):
 
 
 class TestHostileInput(ServerTestCase):
+    maxDiff = None
     server_args = ("--max-body", "1MiB", "--timeout", "3", "--max-connections", "200")
 
     @classmethod
@@ -30,10 +31,18 @@ class TestHostileInput(ServerTestCase):
                             eventTimestamp=T0, payload=conv("seed"))
 
     def dump(self):
+        """The whole store as SQL, once the background worker has indexed every event for
+        verbatim search (it does so on its own schedule, which is not a change to compare)."""
         if PG_URI:
             return None
         con = sqlite3.connect(self.server.db)
         try:
+            deadline = time.time() + 20
+            while time.time() < deadline and not con.execute(
+                    "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = "
+                    "'events_indexed_seq') >= (SELECT coalesce(max(seq), 0) FROM events)"
+            ).fetchone()[0]:
+                time.sleep(0.05)
             return "\n".join(con.iterdump())
         finally:
             con.close()
