@@ -60,6 +60,7 @@ struct am_http_server {
     int64_t started_ns;
     atomic_int in_flight;
     atomic_bool quiescing;
+    MHD_socket quiesced_fd;    /* the listening socket after quiesce; closed after stop */
     atomic_ullong bytes_in, bytes_out, aborted;
     struct op_metrics *ops;    /* am_http_n_routes + 1 (the last: no route) */
     struct am_ratelimit *rl;   /* NULL: no rate limit */
@@ -613,6 +614,7 @@ int am_http_server_start(am_db *db, const struct am_http_options *opt,
     srv = calloc(1, sizeof *srv);
     if (!srv)
         goto oom;
+    srv->quiesced_fd = MHD_INVALID_SOCKET;
     srv->ops = calloc(am_http_n_routes + 1, sizeof *srv->ops);
     if (!srv->ops)
         goto oom;
@@ -703,9 +705,10 @@ void am_http_server_quiesce(struct am_http_server *srv)
 
     if (!srv || atomic_exchange(&srv->quiescing, true))
         return;
+    /* MHD's threads may still poll the socket: it is closed only after MHD_stop_daemon
+       (libmicrohttpd's rule; closing it here is a race that TSan reports) */
     fd = MHD_quiesce_daemon(srv->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    srv->quiesced_fd = fd;
 }
 
 bool am_http_server_drain(struct am_http_server *srv, int timeout_ms)
@@ -728,6 +731,8 @@ void am_http_server_stop(struct am_http_server *srv)
         return;
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
+    if (srv->quiesced_fd != MHD_INVALID_SOCKET)
+        close(srv->quiesced_fd);
     free(srv->ops);
     am_ratelimit_free(srv->rl);
     free(srv);
