@@ -1,6 +1,5 @@
 /*
- * text.h - the small English toolkit under the built-in extractors: a bounded string
- * buffer, text normalisation, sentence splitting, tokenisation, lexicons, light stemming,
+ * text.h - the small English toolkit under the built-in extractors: text normalisation, sentence splitting, tokenisation, lexicons, light stemming,
  * token sets for similarity, relative-date resolution and keyword categories.
  *
  * Internal to src/extract/. Nothing here allocates behind the caller's back except the
@@ -15,30 +14,7 @@
 #include <stdint.h>
 
 #include "extract/extract.h"
-
-/* ---- bounded buffer ------------------------------------------------------------------ */
-
-/* A growable string with a ceiling. A failed append frees the buffer and returns the code
- * (AM_ENOMEM, or AM_EINVAL over the ceiling), so there is never a half-built result. */
-struct am_xbuf {
-    char *p;
-    size_t len, cap, max;
-};
-void am_xbuf_init(struct am_xbuf *b, size_t max);
-int am_xbuf_add(struct am_xbuf *b, const char *s, size_t n);
-int am_xbuf_adds(struct am_xbuf *b, const char *s);
-int am_xbuf_addc(struct am_xbuf *b, char c);
-int am_xbuf_addf(struct am_xbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A JSON string literal (quotes included); invalid UTF-8 becomes U+FFFD. */
-int am_xbuf_add_json(struct am_xbuf *b, const char *s, size_t n);
-/* Text escaped for XML content and attribute values (& < > "). */
-int am_xbuf_add_xml(struct am_xbuf *b, const char *s, size_t n);
-/* Hand over the string (NUL-terminated, "" when empty); the buffer is left empty. NULL on
- * allocation failure. */
-char *am_xbuf_take(struct am_xbuf *b);
-void am_xbuf_free(struct am_xbuf *b);
-
-char *am_xstrndup(const char *s, size_t n);
+#include "util/buf.h"
 
 /* ---- normalisation and sentences ----------------------------------------------------- */
 

@@ -2,6 +2,7 @@
  * sigv4_sign.c - AWS Signature Version 4 for outgoing requests (see sigv4_sign.h).
  */
 #include "util/sigv4_sign.h"
+#include "util/buf.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,99 +16,30 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-/* ---- a growable string; any failure sticks and is reported once at the end ---- */
-
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool bad;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->bad)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->bad = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-static void sb_ch(struct sbuf *b, char c) { sb_add(b, &c, 1); }
-
-static bool unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-static void sb_encode(struct sbuf *b, const char *s, size_t n, bool keep_slash)
-{
-    static const char hexd[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (unreserved(c) || (keep_slash && c == '/')) {
-            sb_ch(b, (char)c);
-        } else {
-            char e[3] = {'%', hexd[c >> 4], hexd[c & 15]};
-            sb_add(b, e, 3);
-        }
-    }
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+/* Canonical strings are bounded far above anything AWS accepts (8 KiB of headers, etc.). */
+#define SIGN_MAX (4u << 20)
+#define SB_INIT {NULL, 0, 0, SIGN_MAX, AM_OK}
 
 /* Decodes %XX into b ('+' stays '+', as in the verifier and the SDKs' own encoding). */
-static void sb_decode(struct sbuf *b, const char *s, size_t n)
+static void sb_decode(struct am_xbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
-            (lo = hexval(s[i + 2])) >= 0) {
-            sb_ch(b, (char)(hi << 4 | lo));
+        if (s[i] == '%' && i + 2 < n && (hi = am_hex_digit(s[i + 1])) >= 0 &&
+            (lo = am_hex_digit(s[i + 2])) >= 0) {
+            am_xbuf_addc(b, (char)(hi << 4 | lo));
             i += 2;
         } else {
-            sb_ch(b, s[i]);
+            am_xbuf_addc(b, s[i]);
         }
     }
-}
-
-static void hexstr(const unsigned char *in, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[in[i] >> 4];
-        out[2 * i + 1] = d[in[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 static void sha256_hex(const void *p, size_t n, char out[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
     SHA256(p, n, md);
-    hexstr(md, sizeof md, out);
+    am_hex_encode(md, sizeof md, out);
 }
 
 static bool hmac(const void *key, size_t klen, const char *msg, size_t mlen, unsigned char out[32])
@@ -119,10 +51,10 @@ static bool hmac(const void *key, size_t klen, const char *msg, size_t mlen, uns
 /* ---- canonical parts ---- */
 
 /* The wire path without empty, "." and ".." segments, encoded once more ('/' kept). */
-static void canon_path(struct sbuf *b, const char *path)
+static void canon_path(struct am_xbuf *b, const char *path)
 {
     if (!path || !*path) {
-        sb_ch(b, '/');
+        am_xbuf_addc(b, '/');
         return;
     }
     size_t n = strlen(path), nseg = 0;
@@ -131,7 +63,7 @@ static void canon_path(struct sbuf *b, const char *path)
     if (!seg || !seglen) {
         free(seg);
         free(seglen);
-        b->bad = true;
+        b->err = AM_ENOMEM;
         return;
     }
     for (const char *p = path; p <= path + n;) {
@@ -151,16 +83,16 @@ static void canon_path(struct sbuf *b, const char *path)
         p = e + 1;
     }
     if (path[0] == '/')
-        sb_ch(b, '/');
+        am_xbuf_addc(b, '/');
     for (size_t i = 0; i < nseg; i++) {
         if (i)
-            sb_ch(b, '/');
-        sb_encode(b, seg[i], seglen[i], false);
+            am_xbuf_addc(b, '/');
+        am_xbuf_add_pct(b, seg[i], seglen[i], false);
     }
     if (nseg && path[n - 1] == '/')
-        sb_ch(b, '/');
+        am_xbuf_addc(b, '/');
     if (path[0] != '/' && !nseg)
-        sb_ch(b, '/');
+        am_xbuf_addc(b, '/');
     free(seg);
     free(seglen);
 }
@@ -177,7 +109,7 @@ static int qp_cmp(const void *a, const void *b)
 }
 
 /* Each name and value decoded, re-encoded, sorted by name then value. */
-static void canon_query(struct sbuf *b, const char *q)
+static void canon_query(struct am_xbuf *b, const char *q)
 {
     if (!q || !*q)
         return;
@@ -186,7 +118,7 @@ static void canon_query(struct sbuf *b, const char *q)
         n += *p == '&';
     struct qp *v = calloc(n, sizeof *v);
     if (!v) {
-        b->bad = true;
+        b->err = AM_ENOMEM;
         return;
     }
     size_t k = 0;
@@ -196,23 +128,23 @@ static void canon_query(struct sbuf *b, const char *q)
         if (l) {
             const char *eq = memchr(p, '=', l);
             size_t kl = eq ? (size_t)(eq - p) : l;
-            struct sbuf dk = {0}, dv = {0}, ek = {0}, ev = {0};
+            struct am_xbuf dk = SB_INIT, dv = SB_INIT, ek = SB_INIT, ev = SB_INIT;
             sb_decode(&dk, p, kl);
             if (eq)
                 sb_decode(&dv, eq + 1, l - kl - 1);
-            sb_encode(&ek, dk.p ? dk.p : "", dk.len, false);
-            sb_encode(&ev, dv.p ? dv.p : "", dv.len, false);
-            sb_ch(&ek, '\0');
-            sb_ch(&ev, '\0');
-            free(dk.p);
-            free(dv.p);
-            if (ek.bad || ev.bad) {
-                b->bad = true;
-                free(ek.p);
-                free(ev.p);
+            am_xbuf_add_pct(&ek, dk.p ? dk.p : "", dk.len, false);
+            am_xbuf_add_pct(&ev, dv.p ? dv.p : "", dv.len, false);
+            bool bad = dk.err || dv.err;
+            am_xbuf_free(&dk);
+            am_xbuf_free(&dv);
+            char *ks = am_xbuf_take(&ek), *vs = am_xbuf_take(&ev);
+            if (bad || !ks || !vs) {
+                b->err = AM_ENOMEM;
+                free(ks);
+                free(vs);
             } else {
-                v[k].k = ek.p;
-                v[k++].v = ev.p;
+                v[k].k = ks;
+                v[k++].v = vs;
             }
         }
         p = e ? e + 1 : NULL;
@@ -220,10 +152,10 @@ static void canon_query(struct sbuf *b, const char *q)
     qsort(v, k, sizeof *v, qp_cmp);
     for (size_t i = 0; i < k; i++) {
         if (i)
-            sb_ch(b, '&');
-        sb_str(b, v[i].k);
-        sb_ch(b, '=');
-        sb_str(b, v[i].v);
+            am_xbuf_addc(b, '&');
+        am_xbuf_adds(b, v[i].k);
+        am_xbuf_addc(b, '=');
+        am_xbuf_adds(b, v[i].v);
         free(v[i].k);
         free(v[i].v);
     }
@@ -246,7 +178,7 @@ static int hv_cmp(const void *a, const void *b)
 }
 
 /* value trimmed, inner runs of blanks (and folded lines) made one space */
-static void canon_value(struct sbuf *b, const char *v)
+static void canon_value(struct am_xbuf *b, const char *v)
 {
     bool space = false, any = false;
     for (; *v; v++) {
@@ -255,15 +187,15 @@ static void canon_value(struct sbuf *b, const char *v)
             continue;
         }
         if (space)
-            sb_ch(b, ' ');
-        sb_ch(b, *v);
+            am_xbuf_addc(b, ' ');
+        am_xbuf_addc(b, *v);
         space = false;
         any = true;
     }
 }
 
 /* Appends the canonical headers block to b and the signed-header list to sh. */
-static int canon_headers(struct sbuf *b, struct sbuf *sh, const struct am_sigv4_hdr *h, size_t n)
+static int canon_headers(struct am_xbuf *b, struct am_xbuf *sh, const struct am_sigv4_hdr *h, size_t n)
 {
     struct hv *v = calloc(n ? n : 1, sizeof *v);
     if (!v)
@@ -290,24 +222,61 @@ static int canon_headers(struct sbuf *b, struct sbuf *sh, const struct am_sigv4_
         for (size_t i = 0; i < n; i++) {
             bool same = i && strcmp(v[i].name, v[i - 1].name) == 0;
             if (same) {
-                sb_ch(b, ',');
+                am_xbuf_addc(b, ',');
             } else {
                 if (i) {
-                    sb_ch(b, '\n');
-                    sb_ch(sh, ';');
+                    am_xbuf_addc(b, '\n');
+                    am_xbuf_addc(sh, ';');
                 }
-                sb_str(b, v[i].name);
-                sb_ch(b, ':');
-                sb_str(sh, v[i].name);
+                am_xbuf_adds(b, v[i].name);
+                am_xbuf_addc(b, ':');
+                am_xbuf_adds(sh, v[i].name);
             }
             canon_value(b, v[i].value);
         }
         if (n)
-            sb_ch(b, '\n');
+            am_xbuf_addc(b, '\n');
     }
     for (size_t i = 0; i < n; i++)
         free(v[i].name);
     free(v);
+    return rc;
+}
+
+int am_sigv4_signature(const char *secret, const char *scope, const char *sts, size_t sts_len,
+                       char out[65])
+{
+    unsigned char k[32], k2[32];
+    size_t secret_len = strlen(secret);
+    char *ksecret = malloc(secret_len + 5);
+    int rc = -1;
+
+    if (!ksecret)
+        return -1;
+    memcpy(ksecret, "AWS4", 4);
+    memcpy(ksecret + 4, secret, secret_len + 1);
+    /* scope is "date/region/service/aws4_request": one HMAC per element */
+    const char *p = scope, *end = strchr(p, '/');
+    if (!end || !hmac(ksecret, secret_len + 4, p, (size_t)(end - p), k))
+        goto out;
+    for (int i = 0; i < 3; i++) {
+        p = end + 1;
+        end = strchr(p, '/');
+        if (!end)
+            end = p + strlen(p);
+        if (!hmac(k, sizeof k, p, (size_t)(end - p), k2))
+            goto out;
+        memcpy(k, k2, sizeof k);
+    }
+    if (!hmac(k, sizeof k, sts, sts_len, k2))
+        goto out;
+    am_hex_encode(k2, sizeof k2, out);
+    rc = 0;
+out:
+    OPENSSL_cleanse(ksecret, secret_len + 4);
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(k2, sizeof k2);
+    free(ksecret);
     return rc;
 }
 
@@ -317,24 +286,24 @@ int am_sigv4_sign(const struct am_sigv4_sign_req *r, const struct am_aws_creds *
     if (!r || !c || !auth || !cap || !r->method || !r->region || !r->service || !c->access_key ||
         !c->secret || !r->amz_date || strlen(r->amz_date) != 16 || (r->n_headers && !r->headers))
         return -1;
-    struct sbuf creq = {0}, sh = {0};
+    struct am_xbuf creq = SB_INIT, sh = SB_INIT;
     char body_hash[65], creq_hash[65], date[9];
     int rc = -1;
 
     sha256_hex(r->body ? r->body : "", r->body ? r->body_len : 0, body_hash);
-    sb_str(&creq, r->method);
-    sb_ch(&creq, '\n');
+    am_xbuf_adds(&creq, r->method);
+    am_xbuf_addc(&creq, '\n');
     canon_path(&creq, r->path);
-    sb_ch(&creq, '\n');
+    am_xbuf_addc(&creq, '\n');
     canon_query(&creq, r->query);
-    sb_ch(&creq, '\n');
+    am_xbuf_addc(&creq, '\n');
     if (canon_headers(&creq, &sh, r->headers, r->n_headers) != 0)
         goto out;
-    sb_ch(&creq, '\n');
-    sb_str(&creq, sh.p ? sh.p : "");
-    sb_ch(&creq, '\n');
-    sb_str(&creq, body_hash);
-    if (creq.bad || sh.bad)
+    am_xbuf_addc(&creq, '\n');
+    am_xbuf_adds(&creq, sh.p ? sh.p : "");
+    am_xbuf_addc(&creq, '\n');
+    am_xbuf_adds(&creq, body_hash);
+    if (creq.err || sh.err)
         goto out;
     sha256_hex(creq.p, creq.len, creq_hash);
 
@@ -347,31 +316,16 @@ int am_sigv4_sign(const struct am_sigv4_sign_req *r, const struct am_aws_creds *
     if (ns < 0 || (size_t)ns >= sizeof scope || nt < 0 || (size_t)nt >= sizeof sts)
         goto out;
 
-    size_t slen = strlen(c->secret);
-    char *k0 = malloc(slen + 5);
-    if (!k0)
-        goto out;
-    memcpy(k0, "AWS4", 4);
-    memcpy(k0 + 4, c->secret, slen + 1);
-    unsigned char k[32], sig[32];
-    bool ok = hmac(k0, slen + 4, date, 8, k) &&
-              hmac(k, 32, r->region, strlen(r->region), k) &&
-              hmac(k, 32, r->service, strlen(r->service), k) &&
-              hmac(k, 32, "aws4_request", 12, k) && hmac(k, 32, sts, (size_t)nt, sig);
-    OPENSSL_cleanse(k0, slen + 4);
-    free(k0);
-    OPENSSL_cleanse(k, sizeof k);
-    if (!ok)
-        goto out;
     char sig_hex[65];
-    hexstr(sig, 32, sig_hex);
+    if (am_sigv4_signature(c->secret, scope, sts, (size_t)nt, sig_hex) != 0)
+        goto out;
     int na = snprintf(auth, cap,
                       "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
                       c->access_key, scope, sh.p ? sh.p : "", sig_hex);
     rc = na < 0 || (size_t)na >= cap ? -1 : 0;
 out:
-    free(creq.p);
-    free(sh.p);
+    am_xbuf_free(&creq);
+    am_xbuf_free(&sh);
     return rc;
 }
 
@@ -461,12 +415,12 @@ struct curl_slist *am_sigv4_curl_headers(struct curl_slist *h, const char *metho
         return h;
     h = t;
     if (c->token) {
-        struct sbuf tok = {0};
-        sb_str(&tok, "X-Amz-Security-Token: ");
-        sb_str(&tok, c->token);
-        if (!tok.bad && (t = curl_slist_append(h, tok.p)))
+        struct am_xbuf tok = SB_INIT;
+        am_xbuf_adds(&tok, "X-Amz-Security-Token: ");
+        am_xbuf_adds(&tok, c->token);
+        if (!tok.err && (t = curl_slist_append(h, tok.p)))
             h = t;
-        free(tok.p);
+        am_xbuf_free(&tok);
     }
     snprintf(line, sizeof line, "Authorization: %s", auth);
     if ((t = curl_slist_append(h, line)))

@@ -61,6 +61,15 @@ struct am_sigv4_sign_req {
 int am_sigv4_sign(const struct am_sigv4_sign_req *r, const struct am_aws_creds *c, char *auth,
                   size_t cap);
 
+/*
+ * The signature of a string to sign: HMAC-SHA256 chained over "AWS4" + secret, the four
+ * elements of scope ("date/region/service/aws4_request") and sts; 64 lower-case hex digits
+ * and a NUL into out. The one implementation of the chain, for the signer and for
+ * agentmemd's verifier. Returns 0, or -1 (a scope without '/', no memory). Keys are wiped.
+ */
+int am_sigv4_signature(const char *secret, const char *scope, const char *sts, size_t sts_len,
+                       char out[65]);
+
 /* X-Amz-Date for a time: "YYYYMMDDTHHMMSSZ" (UTC). */
 void am_sigv4_amz_date(time_t t, char out[17]);
 

@@ -12,6 +12,7 @@
  * which no AgentCore path can reach: every AgentCore memory path starts with /memories/.
  */
 #include "api/http/http.h"
+#include "util/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,17 +66,6 @@ const struct am_http_route am_http_routes[] = {
 
 const size_t am_http_n_routes = sizeof am_http_routes / sizeof am_http_routes[0];
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *am_http_pct_decode(const char *src, size_t len, bool plus_is_space)
 {
     char *out = malloc(len + 1);
@@ -89,8 +79,8 @@ char *am_http_pct_decode(const char *src, size_t len, bool plus_is_space)
 
             if (i + 2 >= len)
                 goto bad;
-            hi = hexval((unsigned char)src[i + 1]);
-            lo = hexval((unsigned char)src[i + 2]);
+            hi = am_hex_digit(src[i + 1]);
+            lo = am_hex_digit(src[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 goto bad;
             out[o++] = (char)(hi * 16 + lo);

@@ -19,6 +19,8 @@
  * Secrets never reach a message, and are wiped with OPENSSL_cleanse when no longer needed.
  */
 #include "api/http/sigv4.h"
+#include "util/buf.h"
+#include "util/sigv4_sign.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -36,6 +38,7 @@
 #define SKEW_S          (15 * 60)       /* allowed clock difference, as AWS */
 #define MAX_EXPIRES_S   604800          /* one week, as AWS for presigned URLs */
 #define CANON_MAX       (1u << 20)      /* ceiling for the canonical request */
+#define SB_INIT         {NULL, 0, 0, CANON_MAX - 1, AM_OK}
 #define KEYS_FILE_MAX   (1L << 20)      /* ceiling for the credentials file */
 #define KEYS_LINE_CAP   8192
 #define ALGORITHM       "AWS4-HMAC-SHA256"
@@ -148,91 +151,6 @@ static char *dup_n(const char *s, size_t n)
         p[n] = '\0';
     }
     return p;
-}
-
-static bool is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static void to_hex(const unsigned char *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-/* ---- a bounded growable buffer --------------------------------------------------------- */
-
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    int err;                    /* 0, ENOMEM, or E2BIG past CANON_MAX; appends then do nothing */
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->err)
-        return;
-    if (b->len + n + 1 > CANON_MAX) {
-        b->err = E2BIG;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->err = ENOMEM;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-static void sb_ch(struct sbuf *b, char c)
-{
-    sb_add(b, &c, 1);
-}
-
-/* Append s percent-encoded per RFC 3986: unreserved bytes kept, '/' kept when keep_slash. */
-static void sb_encode(struct sbuf *b, const char *s, size_t n, bool keep_slash)
-{
-    static const char digits[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            sb_ch(b, (char)c);
-        } else {
-            char e[3] = {'%', digits[c >> 4], digits[c & 15]};
-            sb_add(b, e, 3);
-        }
-    }
 }
 
 /* ---- time ------------------------------------------------------------------------------ */
@@ -405,8 +323,8 @@ static char *pct_decode(const char *s, size_t n, size_t *out_len)
     if (!p)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        int hi = s[i] == '%' && i + 2 < n ? hex_val(s[i + 1]) : -1;
-        int lo = hi >= 0 ? hex_val(s[i + 2]) : -1;
+        int hi = s[i] == '%' && i + 2 < n ? am_hex_digit(s[i + 1]) : -1;
+        int lo = hi >= 0 ? am_hex_digit(s[i + 2]) : -1;
         if (lo >= 0) {
             p[o++] = (char)(hi * 16 + lo);
             i += 2;
@@ -421,15 +339,13 @@ static char *pct_decode(const char *s, size_t n, size_t *out_len)
 
 static char *pct_encode(const char *s, size_t n, size_t *out_len)
 {
-    struct sbuf b = {0};
-    sb_add(&b, "", 0);
-    sb_encode(&b, s, n, false);
-    if (b.err) {
-        free(b.p);
-        return NULL;
-    }
-    *out_len = b.len;
-    return b.p;
+    struct am_xbuf b = SB_INIT;
+    am_xbuf_add_pct(&b, s, n, false);
+    size_t len = b.len;
+    char *out = am_xbuf_take(&b);
+    if (out)
+        *out_len = len;
+    return out;
 }
 
 static void free_query(struct qparam *q, size_t n)
@@ -505,7 +421,7 @@ static int cmp_qparam(const void *pa, const void *pb)
 
 /* The raw path with empty, "." and ".." segments removed (as botocore's remove_dot_segments
  * and @smithy/signature-v4 do), then percent-encoded once more with '/' kept. */
-static int canon_path(struct sbuf *b, const char *raw)
+static int canon_path(struct am_xbuf *b, const char *raw)
 {
     struct seg { const char *p; size_t n; } *segs;
     size_t n_max = 1, n = 0, len;
@@ -533,20 +449,20 @@ static int canon_path(struct sbuf *b, const char *raw)
         p = end + 1;
     }
     if (raw[0] == '/')
-        sb_ch(b, '/');
+        am_xbuf_addc(b, '/');
     for (size_t i = 0; i < n; i++) {
         if (i)
-            sb_ch(b, '/');
-        sb_encode(b, segs[i].p, segs[i].n, false);
+            am_xbuf_addc(b, '/');
+        am_xbuf_add_pct(b, segs[i].p, segs[i].n, false);
     }
     if (n && raw[len - 1] == '/')
-        sb_ch(b, '/');
+        am_xbuf_addc(b, '/');
     free(segs);
     return 0;
 }
 
 /* Every value of header name, each trimmed with inner blank runs collapsed, joined by ','. */
-static void canon_header_value(struct sbuf *b, const struct am_sigv4_request *req,
+static void canon_header_value(struct am_xbuf *b, const struct am_sigv4_request *req,
                                const char *name, size_t name_len)
 {
     bool first = true;
@@ -560,7 +476,7 @@ static void canon_header_value(struct sbuf *b, const struct am_sigv4_request *re
         if (!same)
             continue;
         if (!first)
-            sb_ch(b, ',');
+            am_xbuf_addc(b, ',');
         first = false;
         if (!val)
             continue;
@@ -571,10 +487,10 @@ static void canon_header_value(struct sbuf *b, const struct am_sigv4_request *re
                 continue;
             }
             if (pending_space)
-                sb_ch(b, ' ');
+                am_xbuf_addc(b, ' ');
             pending_space = false;
             any = true;
-            sb_ch(b, *p);
+            am_xbuf_addc(b, *p);
         }
     }
 }
@@ -597,18 +513,18 @@ static void free_sigparams(struct sigparams *sp)
     free(sp->signature);
 }
 
-static int build_canonical(struct verify *v, const struct sigparams *sp, struct sbuf *b)
+static int build_canonical(struct verify *v, const struct sigparams *sp, struct am_xbuf *b)
 {
     const struct am_sigv4_request *req = v->req;
     unsigned char hash[SHA256_DIGEST_LENGTH];
     char hash_hex[2 * SHA256_DIGEST_LENGTH + 1];
     size_t n_sorted = 0;
 
-    sb_str(b, req->method ? req->method : "");
-    sb_ch(b, '\n');
+    am_xbuf_adds(b, req->method ? req->method : "");
+    am_xbuf_addc(b, '\n');
     if (canon_path(b, req->raw_path))
         return -1;
-    sb_ch(b, '\n');
+    am_xbuf_addc(b, '\n');
 
     /* Sort a copy so that the parsed order stays available. */
     if (v->n_q) {
@@ -621,86 +537,36 @@ static int build_canonical(struct verify *v, const struct sigparams *sp, struct 
         qsort(tmp, n_sorted, sizeof *tmp, cmp_qparam);
         for (size_t i = 0; i < n_sorted; i++) {
             if (i)
-                sb_ch(b, '&');
-            sb_add(b, tmp[i].ekey, tmp[i].ekey_len);
-            sb_ch(b, '=');
-            sb_add(b, tmp[i].eval, tmp[i].eval_len);
+                am_xbuf_addc(b, '&');
+            am_xbuf_add(b, tmp[i].ekey, tmp[i].ekey_len);
+            am_xbuf_addc(b, '=');
+            am_xbuf_add(b, tmp[i].eval, tmp[i].eval_len);
         }
         free(tmp);
     }
-    sb_ch(b, '\n');
+    am_xbuf_addc(b, '\n');
 
     for (const char *p = sp->signed_headers; *p;) {
         const char *end = strchr(p, ';');
         if (!end)
             end = p + strlen(p);
         for (const char *c = p; c < end; c++)
-            sb_ch(b, lower(*c));
-        sb_ch(b, ':');
+            am_xbuf_addc(b, lower(*c));
+        am_xbuf_addc(b, ':');
         canon_header_value(b, req, p, (size_t)(end - p));
-        sb_ch(b, '\n');
+        am_xbuf_addc(b, '\n');
         p = *end ? end + 1 : end;
     }
-    sb_ch(b, '\n');
+    am_xbuf_addc(b, '\n');
     for (const char *c = sp->signed_headers; *c; c++)
-        sb_ch(b, lower(*c));
-    sb_ch(b, '\n');
+        am_xbuf_addc(b, lower(*c));
+    am_xbuf_addc(b, '\n');
 
     SHA256(req->body && req->body_len ? req->body : (const unsigned char *)"", req->body_len,
            hash);
-    to_hex(hash, sizeof hash, hash_hex);
-    sb_str(b, hash_hex);
+    am_hex_encode(hash, sizeof hash, hash_hex);
+    am_xbuf_adds(b, hash_hex);
     return 0;
-}
-
-static bool hmac256(const void *key, size_t key_len, const char *data, size_t data_len,
-                    unsigned char out[SHA256_DIGEST_LENGTH])
-{
-    unsigned int out_len = 0;
-    if (key_len > INT32_MAX)
-        return false;
-    return HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)data, data_len, out,
-                &out_len) != NULL && out_len == SHA256_DIGEST_LENGTH;
-}
-
-/* Signature = HMAC chain over the scope (date, region, service, terminator), then the
- * string to sign. */
-static bool compute_signature(const char *secret, const char *scope, const char *sts,
-                              char out_hex[2 * SHA256_DIGEST_LENGTH + 1])
-{
-    unsigned char k[SHA256_DIGEST_LENGTH], k2[SHA256_DIGEST_LENGTH];
-    size_t secret_len = strlen(secret);
-    char *ksecret = malloc(secret_len + 5);
-    bool ok = false;
-
-    if (!ksecret)
-        return false;
-    memcpy(ksecret, "AWS4", 4);
-    memcpy(ksecret + 4, secret, secret_len + 1);
-
-    /* scope is "date/region/service/aws4_request": one HMAC per element */
-    const char *p = scope, *end = strchr(p, '/');
-    if (!end || !hmac256(ksecret, secret_len + 4, p, (size_t)(end - p), k))
-        goto out;
-    for (int i = 0; i < 3; i++) {
-        p = end + 1;
-        end = strchr(p, '/');
-        if (!end)
-            end = p + strlen(p);
-        if (!hmac256(k, sizeof k, p, (size_t)(end - p), k2))
-            goto out;
-        memcpy(k, k2, sizeof k);
-    }
-    if (!hmac256(k, sizeof k, sts, strlen(sts), k2))
-        goto out;
-    to_hex(k2, sizeof k2, out_hex);
-    ok = true;
-out:
-    OPENSSL_cleanse(ksecret, secret_len + 4);
-    OPENSSL_cleanse(k, sizeof k);
-    OPENSSL_cleanse(k2, sizeof k2);
-    free(ksecret);
-    return ok;
 }
 
 /* ---- reading the signature parameters -------------------------------------------------- */
@@ -850,7 +716,7 @@ int am_sigv4_verify_service(const struct am_sigv4_keys *keys, const struct am_si
 {
     struct verify v = {req, out_type, out_status, msg, msg_len, NULL, 0};
     struct sigparams sp = {0};
-    struct sbuf creq = {0}, sts = {0};
+    struct am_xbuf creq = SB_INIT, sts = SB_INIT;
     const char *auth, *parts[5];
     size_t part_len[5];
     const struct key_entry *key;
@@ -993,7 +859,7 @@ int am_sigv4_verify_service(const struct am_sigv4_keys *keys, const struct am_si
         goto out;
     }
 
-    if (build_canonical(&v, &sp, &creq) || creq.err == ENOMEM) {
+    if (build_canonical(&v, &sp, &creq) || creq.err == AM_ENOMEM) {
         fail_oom(&v);
         goto out;
     }
@@ -1002,18 +868,18 @@ int am_sigv4_verify_service(const struct am_sigv4_keys *keys, const struct am_si
         goto out;
     }
     SHA256((const unsigned char *)creq.p, creq.len, hash);
-    to_hex(hash, sizeof hash, hash_hex);
-    sb_str(&sts, ALGORITHM "\n");
-    sb_str(&sts, sp.amz_date);
-    sb_ch(&sts, '\n');
-    sb_str(&sts, scope);
-    sb_ch(&sts, '\n');
-    sb_str(&sts, hash_hex);
+    am_hex_encode(hash, sizeof hash, hash_hex);
+    am_xbuf_adds(&sts, ALGORITHM "\n");
+    am_xbuf_adds(&sts, sp.amz_date);
+    am_xbuf_addc(&sts, '\n');
+    am_xbuf_adds(&sts, scope);
+    am_xbuf_addc(&sts, '\n');
+    am_xbuf_adds(&sts, hash_hex);
     if (sts.err) {
         fail_oom(&v);
         goto out;
     }
-    if (!compute_signature(key->secret, scope, sts.p, expected)) {
+    if (am_sigv4_signature(key->secret, scope, sts.p, sts.len, expected) != 0) {
         fail_oom(&v);
         goto out;
     }
@@ -1031,8 +897,8 @@ int am_sigv4_verify_service(const struct am_sigv4_keys *keys, const struct am_si
     rc = 0;
 out:
     OPENSSL_cleanse(expected, sizeof expected);
-    free(creq.p);
-    free(sts.p);
+    am_xbuf_free(&creq);
+    am_xbuf_free(&sts);
     free_sigparams(&sp);
     free_query(v.q, v.n_q);
     return rc;
