@@ -15,20 +15,13 @@
 
 #include <jansson.h>
 
+#include "util/buf.h"
+
 #define AM_AG_MAX_BODY (6u * 1024 * 1024)   /* Lambda's synchronous payload limit */
 
-/* ---- buf.c: bounded growable string ---- */
-struct am_ag_buf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-void am_ag_buf_add(struct am_ag_buf *b, const char *s, size_t n);
-void am_ag_buf_puts(struct am_ag_buf *b, const char *s);
-void am_ag_buf_printf(struct am_ag_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-char *am_ag_buf_take(struct am_ag_buf *b);   /* caller frees; NULL after an allocation failure */
-void am_ag_buf_free(struct am_ag_buf *b);
+/* ---- strings: util/buf.h's bounded buffer, capped at the Lambda payload size ---- */
+#define AM_AG_BUF_INIT {NULL, 0, 0, AM_AG_MAX_BODY - 1, AM_OK}
+/* buf.c: case-insensitive substring test (NULL hay: false) */
 bool am_ag_icontains(const char *hay, const char *needle);
 
 /* ---- aws.c: HTTP, SigV4, Redshift (awsQuery) and Redshift Serverless (awsJson1_1) ---- */
@@ -142,7 +135,7 @@ json_t *am_ag_step_done(const struct am_ag_turn *t, const char *cluster, const c
 json_t *am_ag_checklist_current(const struct am_ag_turn *t);
 bool am_ag_step_is_done(json_t *entry, const char *step);
 /* " Checklist for <cluster> (...): [x] assessed (detail), ... Next: ..." */
-void am_ag_checklist_render(json_t *entry, struct am_ag_buf *b);
+void am_ag_checklist_render(json_t *entry, struct am_xbuf *b);
 /* {cluster: entry} from ListMemoryRecords summaries (new reference); records that are not
  * checklists are ignored, and two records of one cluster are merged. Entries keep their
  * record id in "_id". */

@@ -21,9 +21,9 @@
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
-    struct am_ag_buf *b = ud;
-    am_ag_buf_add(b, ptr, size * nmemb);
-    return b->oom ? 0 : size * nmemb;
+    struct am_xbuf *b = ud;
+    am_xbuf_add(b, ptr, size * nmemb);
+    return b->err ? 0 : size * nmemb;
 }
 
 /* Adds X-Amz-Date, X-Amz-Security-Token and Authorization when credentials are set
@@ -40,7 +40,7 @@ static struct curl_slist *sign(struct curl_slist *h, const struct am_ag_http_req
 int am_ag_http(const struct am_ag_http_req *rq, long *out_status, char **out, char *err,
                size_t err_cap)
 {
-    struct am_ag_buf body = {0};
+    struct am_xbuf body = AM_AG_BUF_INIT;
     struct curl_slist *h = NULL;
     char line[512];
     CURLcode cc;
@@ -88,14 +88,14 @@ int am_ag_http(const struct am_ag_http_req *rq, long *out_status, char **out, ch
         goto out;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, out_status);
-    *out = am_ag_buf_take(&body);
+    *out = am_xbuf_take(&body);
     if (!*out) {
         snprintf(err, err_cap, "out of memory");
         goto out;
     }
     rc = 0;
 out:
-    am_ag_buf_free(&body);
+    am_xbuf_free(&body);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return rc;
@@ -116,7 +116,7 @@ static char *xml_text(const char *p, const char *end, const char *tag)
     const char *z = strstr(a, close);
     if (!z || z > end)
         return NULL;
-    struct am_ag_buf b = {0};
+    struct am_xbuf b = AM_AG_BUF_INIT;
     while (a < z) {
         if (*a == '&') {
             static const struct { const char *ent; char c; } ents[] = {
@@ -125,7 +125,7 @@ static char *xml_text(const char *p, const char *end, const char *tag)
             for (i = 0; i < sizeof ents / sizeof ents[0]; i++) {
                 size_t n = strlen(ents[i].ent);
                 if (strncmp(a, ents[i].ent, n) == 0) {
-                    am_ag_buf_add(&b, &ents[i].c, 1);
+                    am_xbuf_add(&b, &ents[i].c, 1);
                     a += n;
                     break;
                 }
@@ -137,16 +137,16 @@ static char *xml_text(const char *p, const char *end, const char *tag)
                 long v = a[2] == 'x' ? strtol(a + 3, &e, 16) : strtol(a + 2, &e, 10);
                 if (*e == ';' && v > 0 && v < 128) {
                     char ch = (char)v;
-                    am_ag_buf_add(&b, &ch, 1);
+                    am_xbuf_add(&b, &ch, 1);
                     a = e + 1;
                     continue;
                 }
             }
         }
-        am_ag_buf_add(&b, a, 1);
+        am_xbuf_add(&b, a, 1);
         a++;
     }
-    return am_ag_buf_take(&b);
+    return am_xbuf_take(&b);
 }
 
 static void xml_copy(const char *p, const char *end, const char *tag, char *out, size_t cap)
@@ -170,10 +170,10 @@ static void endpoint(const char *var, const char *service, const char *region, c
         snprintf(out, cap, "https://%s.%s.amazonaws.com/", service, region);
 }
 
-static void form_add(struct am_ag_buf *b, const char *k, const char *v)
+static void form_add(struct am_xbuf *b, const char *k, const char *v)
 {
     char *ev = curl_easy_escape(NULL, v, 0);
-    am_ag_buf_printf(b, "&%s=%s", k, ev ? ev : "");
+    am_xbuf_addf(b, "&%s=%s", k, ev ? ev : "");
     curl_free(ev);
 }
 
@@ -182,13 +182,13 @@ static int query(const char *region, const char *action, const char *params, cha
                  char *err, size_t err_cap)
 {
     char url[512], *body = NULL;
-    struct am_ag_buf form = {0};
+    struct am_xbuf form = AM_AG_BUF_INIT;
     long status;
 
     *out = NULL;
     endpoint("AWS_ENDPOINT_URL_REDSHIFT", "redshift", region, url, sizeof url);
-    am_ag_buf_printf(&form, "Action=%s&Version=2012-12-01%s", action, params ? params : "");
-    char *f = am_ag_buf_take(&form);
+    am_xbuf_addf(&form, "Action=%s&Version=2012-12-01%s", action, params ? params : "");
+    char *f = am_xbuf_take(&form);
     if (!f) {
         snprintf(err, err_cap, "out of memory");
         return -1;
@@ -224,13 +224,13 @@ int am_ag_describe_clusters(const char *region, struct am_ag_cluster **out, size
     *out = NULL;
     *n_out = 0;
     for (int page = 0; page < 50; page++) {
-        struct am_ag_buf params = {0};
+        struct am_xbuf params = AM_AG_BUF_INIT;
         char *xml;
         if (marker)
             form_add(&params, "Marker", marker);
         free(marker);
         marker = NULL;
-        char *ps = am_ag_buf_take(&params);
+        char *ps = am_xbuf_take(&params);
         int rc = query(region, "DescribeClusters", ps, &xml, err, err_cap);
         free(ps);
         if (rc) {
@@ -288,14 +288,14 @@ int am_ag_cluster_parameter(const char *region, const char *group, const char *n
     char *marker = NULL;
     *out = NULL;
     for (int page = 0; page < 50; page++) {
-        struct am_ag_buf params = {0};
+        struct am_xbuf params = AM_AG_BUF_INIT;
         char *xml;
         form_add(&params, "ParameterGroupName", group);
         if (marker)
             form_add(&params, "Marker", marker);
         free(marker);
         marker = NULL;
-        char *ps = am_ag_buf_take(&params);
+        char *ps = am_xbuf_take(&params);
         int rc = query(region, "DescribeClusterParameters", ps, &xml, err, err_cap);
         free(ps);
         if (rc)
@@ -328,12 +328,12 @@ int am_ag_cluster_parameter(const char *region, const char *group, const char *n
 int am_ag_create_snapshot(const char *region, const char *cluster, const char *snapshot,
                           char **out_arn, char **out_status, char *err, size_t err_cap)
 {
-    struct am_ag_buf params = {0};
+    struct am_xbuf params = AM_AG_BUF_INIT;
     char *xml;
     *out_arn = *out_status = NULL;
     form_add(&params, "SnapshotIdentifier", snapshot);
     form_add(&params, "ClusterIdentifier", cluster);
-    char *ps = am_ag_buf_take(&params);
+    char *ps = am_xbuf_take(&params);
     int rc = query(region, "CreateClusterSnapshot", ps, &xml, err, err_cap);
     free(ps);
     if (rc)
@@ -348,11 +348,11 @@ int am_ag_create_snapshot(const char *region, const char *cluster, const char *s
 int am_ag_snapshot_status(const char *region, const char *snapshot, char **out_status, char *err,
                           size_t err_cap)
 {
-    struct am_ag_buf params = {0};
+    struct am_xbuf params = AM_AG_BUF_INIT;
     char *xml;
     *out_status = NULL;
     form_add(&params, "SnapshotIdentifier", snapshot);
-    char *ps = am_ag_buf_take(&params);
+    char *ps = am_xbuf_take(&params);
     int rc = query(region, "DescribeClusterSnapshots", ps, &xml, err, err_cap);
     free(ps);
     if (rc)

@@ -94,28 +94,28 @@ json_t *am_ag_checklist_current(const struct am_ag_turn *t)
     return best;
 }
 
-void am_ag_checklist_render(json_t *e, struct am_ag_buf *b)
+void am_ag_checklist_render(json_t *e, struct am_xbuf *b)
 {
     json_t *st = json_object_get(e, "steps");
     const struct step *next = NULL;
-    am_ag_buf_printf(b, " Checklist for %s (kept from AWS results, across your sessions):",
+    am_xbuf_addf(b, " Checklist for %s (kept from AWS results, across your sessions):",
                      json_string_value(json_object_get(e, "cluster")) ?: "?");
     for (size_t i = 0; i < N_STEPS; i++) {
         json_t *s = json_object_get(st, steps[i].key);
         const char *d = json_string_value(json_object_get(s, "detail"));
-        am_ag_buf_printf(b, "%s [%s] %s", i ? "," : "", s ? "x" : " ", steps[i].label);
+        am_xbuf_addf(b, "%s [%s] %s", i ? "," : "", s ? "x" : " ", steps[i].label);
         if (d && *d)
-            am_ag_buf_printf(b, " (%s)", d);
+            am_xbuf_addf(b, " (%s)", d);
         if (!s && !next)
             next = &steps[i];
     }
-    am_ag_buf_puts(b, ", [ ] endpoint cut-over.");
+    am_xbuf_adds(b, ", [ ] endpoint cut-over.");
     if (next) {
-        am_ag_buf_printf(b, " Next: %s.", next->next);
+        am_xbuf_addf(b, " Next: %s.", next->next);
     } else {
         const char *wg = json_string_value(json_object_get(json_object_get(e, "target"),
                                                            "workgroup"));
-        am_ag_buf_printf(b, " Left: repoint clients to the endpoint of workgroup %s, validate "
+        am_xbuf_addf(b, " Left: repoint clients to the endpoint of workgroup %s, validate "
                             "queries and loads, then retire the cluster (I do not cut over).",
                          wg ? wg : "?");
     }

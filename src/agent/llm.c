@@ -97,21 +97,21 @@ static bool configured(struct llm_cfg *c, const char *region)
 
 static char *system_prompt(const struct am_ag_turn *t)
 {
-    struct am_ag_buf b = {0};
+    struct am_xbuf b = AM_AG_BUF_INIT;
     size_t i;
     json_t *v;
-    am_ag_buf_printf(&b, "%s\nRegion: %s. Actor: %s.", system_intro, t->region, t->actor_id);
+    am_xbuf_addf(&b, "%s\nRegion: %s. Actor: %s.", system_intro, t->region, t->actor_id);
     if (!t->memory_on) {
-        am_ag_buf_puts(&b, "\nMemory is off for this call: you know nothing from before.");
-        return am_ag_buf_take(&b);
+        am_xbuf_adds(&b, "\nMemory is off for this call: you know nothing from before.");
+        return am_xbuf_take(&b);
     }
-    am_ag_buf_printf(&b, "\nMemory of session %s (from agentmem):", t->session_id);
-    json_array_foreach(t->summaries, i, v) am_ag_buf_printf(&b, "\n[summary] %s",
+    am_xbuf_addf(&b, "\nMemory of session %s (from agentmem):", t->session_id);
+    json_array_foreach(t->summaries, i, v) am_xbuf_addf(&b, "\n[summary] %s",
                                                             json_string_value(v));
-    json_array_foreach(t->prefs, i, v) am_ag_buf_printf(&b, "\n[preference] %s",
+    json_array_foreach(t->prefs, i, v) am_xbuf_addf(&b, "\n[preference] %s",
                                                         json_string_value(v));
-    json_array_foreach(t->facts, i, v) am_ag_buf_printf(&b, "\n[fact] %s", json_string_value(v));
-    return am_ag_buf_take(&b);
+    json_array_foreach(t->facts, i, v) am_xbuf_addf(&b, "\n[fact] %s", json_string_value(v));
+    return am_xbuf_take(&b);
 }
 
 /* ---- tools ---- */
@@ -342,13 +342,13 @@ static char *loop_converse(const struct llm_cfg *c, const struct am_ag_turn *t, 
         json_t *content = json_object_get(msg, "content");
         const char *stop = json_string_value(json_object_get(r, "stopReason"));
         json_t *results_msg = json_pack("{s:s, s:[]}", "role", "user", "content");
-        struct am_ag_buf text = {0};
+        struct am_xbuf text = AM_AG_BUF_INIT;
         json_t *part;
         json_array_foreach(content, i, part) {
             json_t *use = json_object_get(part, "toolUse");
             const char *pt = json_string_value(json_object_get(part, "text"));
             if (pt)
-                am_ag_buf_puts(&text, pt);
+                am_xbuf_adds(&text, pt);
             if (!use)
                 continue;
             const char *name = json_string_value(json_object_get(use, "name"));
@@ -366,16 +366,16 @@ static char *loop_converse(const struct llm_cfg *c, const struct am_ag_turn *t, 
             json_array_append(msgs, msg);
             json_array_append(msgs, results_msg);
         } else if (text.len) {
-            answer = am_ag_buf_take(&text);
+            answer = am_xbuf_take(&text);
         } else {
             snprintf(err, cap, "the model's reply has neither text nor tool use (stopReason %s)",
                      stop ? stop : "none");
             json_decref(results_msg);
-            am_ag_buf_free(&text);
+            am_xbuf_free(&text);
             json_decref(r);
             break;
         }
-        am_ag_buf_free(&text);
+        am_xbuf_free(&text);
         json_decref(results_msg);
         json_decref(r);
     }
@@ -401,9 +401,9 @@ char *am_ag_llm_reason(const struct am_ag_turn *t, json_t *tool_results, bool *u
     /* the model failed: the deterministic workflow answers, and says why */
     fprintf(stderr, "agent: language model failed, using the built-in workflow: %s\n", err);
     char *fallback = am_ag_reason(t);
-    struct am_ag_buf b = {0};
-    am_ag_buf_printf(&b, "%s (The language model could not answer: %s. This answer comes from "
+    struct am_xbuf b = AM_AG_BUF_INIT;
+    am_xbuf_addf(&b, "%s (The language model could not answer: %s. This answer comes from "
                          "the built-in workflow.)", fallback ? fallback : "", err);
     free(fallback);
-    return am_ag_buf_take(&b);
+    return am_xbuf_take(&b);
 }

@@ -115,7 +115,7 @@ static json_t *fn_config(void)
 /* ------------------------------------------------------------- serve ---- */
 
 struct conn {
-    struct am_ag_buf body;
+    struct am_xbuf body;
     bool too_big;
 };
 
@@ -219,6 +219,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         cn = calloc(1, sizeof *cn);
         if (!cn)
             return MHD_NO;
+        am_xbuf_init(&cn->body, AM_AG_MAX_BODY - 1);
         *con_cls = cn;
         return MHD_YES;
     }
@@ -226,7 +227,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (cn->body.len + *upload_size > AM_AG_MAX_BODY)
             cn->too_big = true;
         else
-            am_ag_buf_add(&cn->body, upload, *upload_size);
+            am_xbuf_add(&cn->body, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
@@ -241,7 +242,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                  region(), name);
         return send_error(c, 404, "ResourceNotFoundException", msg);
     }
-    if (cn->too_big || cn->body.oom)
+    if (cn->too_big || cn->body.err)
         return send_error(c, 413, "RequestTooLargeException",
                           "Request must be smaller than 6291456 bytes for the InvokeFunction "
                           "operation");
@@ -320,7 +321,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     struct conn *cn = *con_cls;
     if (cn) {
-        am_ag_buf_free(&cn->body);
+        am_xbuf_free(&cn->body);
         free(cn);
         *con_cls = NULL;
     }
@@ -399,8 +400,8 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
 
 static size_t on_body(char *ptr, size_t size, size_t n, void *ud)
 {
-    am_ag_buf_add(ud, ptr, size * n);
-    return ((struct am_ag_buf *)ud)->oom ? 0 : size * n;
+    am_xbuf_add(ud, ptr, size * n);
+    return ((struct am_xbuf *)ud)->err ? 0 : size * n;
 }
 
 static int post(CURL *c, const char *url, const char *body, const char *error_type)
@@ -439,7 +440,7 @@ static int bootstrap(void)
     if (!c)
         return 1;
     for (;;) {
-        struct am_ag_buf ev = {0};
+        struct am_xbuf ev = AM_AG_BUF_INIT;
         char id[128] = "";
         long status = 0;
         curl_easy_reset(c);
@@ -455,12 +456,12 @@ static int bootstrap(void)
         if (cc != CURLE_OK || status != 200 || !*id) {
             fprintf(stderr, "redshift-migration-agent: next invocation: %s (HTTP %ld)\n",
                     curl_easy_strerror(cc), status);
-            am_ag_buf_free(&ev);
+            am_xbuf_free(&ev);
             curl_easy_cleanup(c);
             return 1;
         }
         char *out = am_ag_handle(ev.p ? ev.p : "", ev.len);
-        am_ag_buf_free(&ev);
+        am_xbuf_free(&ev);
         if (out) {
             snprintf(url, sizeof url, "http://%s/2018-06-01/runtime/invocation/%s/response", api,
                      id);

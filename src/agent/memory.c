@@ -157,7 +157,7 @@ int am_ag_mem_open(struct am_ag_mem *m, const char *ep, const char *db_path,
 
 void am_ag_mem_ns(const char *tmpl, const char *actor, const char *session, char *out, size_t cap)
 {
-    struct am_ag_buf b = {0};
+    struct am_xbuf b = AM_AG_BUF_INIT;
     static const char *const keys[] = {"{actorId}", "{sessionId}", "{memoryStrategyId}"};
     while (*tmpl) {
         size_t k;
@@ -166,16 +166,16 @@ void am_ag_mem_ns(const char *tmpl, const char *actor, const char *session, char
                 break;
         if (k < 3) {
             if (k == 0)
-                am_ag_buf_puts(&b, actor);
+                am_xbuf_adds(&b, actor);
             else if (k == 1)
-                am_ag_buf_puts(&b, session ? session : "");
+                am_xbuf_adds(&b, session ? session : "");
             tmpl += strlen(keys[k]);
             continue;
         }
-        am_ag_buf_add(&b, tmpl++, 1);
+        am_xbuf_add(&b, tmpl++, 1);
     }
     /* a template cut at {memoryStrategyId} leaves "//"; the prefix still selects the records */
-    char *s = am_ag_buf_take(&b);
+    char *s = am_xbuf_take(&b);
     snprintf(out, cap, "%s", s ? s : "");
     free(s);
 }

@@ -162,19 +162,19 @@ static bool prefers(const struct am_ag_turn *t, const char *needle)
     return yes;
 }
 
-static void memory_off_note(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void memory_off_note(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     if (!t->memory_on)
-        am_ag_buf_puts(b, " (Memory is off for this call: pass a session_id, and set "
+        am_xbuf_adds(b, " (Memory is off for this call: pass a session_id, and set "
                           "AGENTCORE_MEMORY_ID, to keep context across calls.)");
 }
 
 /* ------------------------------------------------------------ intents ---- */
 
-static void reply_help(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_help(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     (void)t;
-    am_ag_buf_puts(b,
+    am_xbuf_adds(b,
         "I am the Redshift migration agent. I can: list your Redshift clusters; describe a "
         "cluster's WLM queues; plan a provisioned-to-Serverless migration (sizing, topology); "
         "record decisions (\"let's use a single workgroup analytics-wg with 128 RPUs\"); take a "
@@ -183,41 +183,41 @@ static void reply_help(const struct am_ag_turn *t, struct am_ag_buf *b)
         "and your preferences across days.");
 }
 
-static void reply_clusters(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_clusters(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct am_ag_cluster *cl;
     size_t n;
     char err[ERR_CAP];
     if (am_ag_describe_clusters(t->region, &cl, &n, err, sizeof err)) {
-        am_ag_buf_printf(b, "I could not list the Redshift clusters in %s: %s", t->region, err);
+        am_xbuf_addf(b, "I could not list the Redshift clusters in %s: %s", t->region, err);
         return;
     }
     if (n == 0) {
-        am_ag_buf_printf(b, "In %s the account has no Redshift clusters.", t->region);
+        am_xbuf_addf(b, "In %s the account has no Redshift clusters.", t->region);
     } else {
-        am_ag_buf_printf(b, "In %s the account has %zu Redshift cluster%s: ", t->region, n,
+        am_xbuf_addf(b, "In %s the account has %zu Redshift cluster%s: ", t->region, n,
                          n == 1 ? "" : "s");
         for (size_t i = 0; i < n; i++)
-            am_ag_buf_printf(b, "%s%s (%d x %s, %s%s%s)", i ? "; " : "", cl[i].id, cl[i].nodes,
+            am_xbuf_addf(b, "%s%s (%d x %s, %s%s%s)", i ? "; " : "", cl[i].id, cl[i].nodes,
                              cl[i].node_type, cl[i].status, *cl[i].az ? ", " : "", cl[i].az);
-        am_ag_buf_puts(b, ". Next step: ask me for the WLM queues of a cluster before planning.");
+        am_xbuf_adds(b, ". Next step: ask me for the WLM queues of a cluster before planning.");
     }
     free(cl);
 }
 
-static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_wlm(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct am_ag_cluster *cl;
     size_t n, i;
     char err[ERR_CAP];
     char *wlm = NULL;
     if (am_ag_describe_clusters(t->region, &cl, &n, err, sizeof err)) {
-        am_ag_buf_printf(b, "I could not read the clusters in %s: %s", t->region, err);
+        am_xbuf_addf(b, "I could not read the clusters in %s: %s", t->region, err);
         return;
     }
     int k = pick_cluster(t, cl, n);
     if (k < 0) {
-        am_ag_buf_printf(b, "Which cluster? In %s I see %zu clusters; name one of them.",
+        am_xbuf_addf(b, "Which cluster? In %s I see %zu clusters; name one of them.",
                          t->region, n);
         free(cl);
         return;
@@ -225,7 +225,7 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
     struct am_ag_cluster *c = &cl[k];
     if (am_ag_cluster_parameter(t->region, c->pgroup, "wlm_json_configuration", &wlm, err,
                                 sizeof err)) {
-        am_ag_buf_printf(b, "I could not read parameter group %s of %s: %s", c->pgroup, c->id,
+        am_xbuf_addf(b, "I could not read parameter group %s of %s: %s", c->pgroup, c->id,
                          err);
         free(cl);
         return;
@@ -237,7 +237,7 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
         q = inner;
     }
     if (!json_is_array(q)) {
-        am_ag_buf_printf(b, "%s (parameter group %s) uses the default WLM configuration (%s).",
+        am_xbuf_addf(b, "%s (parameter group %s) uses the default WLM configuration (%s).",
                          c->id, c->pgroup, wlm ? "unparsed value" : "automatic WLM");
         am_ag_step_done(t, c->id, "assess", "%d x %s, %lld GB storage, default WLM", c->nodes,
                         c->node_type, c->storage_mb / 1024);
@@ -255,10 +255,10 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
         else
             n_q++;
     }
-    am_ag_buf_printf(b, "Cluster %s (parameter group %s) has %zu WLM queue%s: ", c->id, c->pgroup,
+    am_xbuf_addf(b, "Cluster %s (parameter group %s) has %zu WLM queue%s: ", c->id, c->pgroup,
                      n_q, n_q == 1 ? "" : "s");
     size_t idx = 0;
-    struct am_ag_buf names = {0};
+    struct am_xbuf names = AM_AG_BUF_INIT;
     json_array_foreach(q, i, e) {
         if (json_is_true(json_object_get(e, "short_query_queue")) && json_object_size(e) <= 2)
             continue;
@@ -266,8 +266,8 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
         const char *name = json_string_value(json_object_get(e, "name"));
         char def[32];
         snprintf(def, sizeof def, "queue-%zu", idx);
-        am_ag_buf_printf(&names, "%s%s", idx > 1 ? ", " : "", name ? name : def);
-        am_ag_buf_printf(b, "%s%s%s (", idx > 1 ? "; " : "", name ? name : def,
+        am_xbuf_addf(&names, "%s%s", idx > 1 ? ", " : "", name ? name : def);
+        am_xbuf_addf(b, "%s%s%s (", idx > 1 ? "; " : "", name ? name : def,
                          idx == n_q && (!name || strcmp(name, "default") != 0) ?
                              " [default queue]" : "");
         bool first = true;
@@ -275,14 +275,14 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
         for (int g = 0; g < 2; g++) {
             json_t *v = json_object_get(e, groups[g]);
             if (json_is_string(v) && *json_string_value(v)) {
-                am_ag_buf_printf(b, "%s%ss %s", first ? "" : ", ", groups[g],
+                am_xbuf_addf(b, "%s%ss %s", first ? "" : ", ", groups[g],
                                  json_string_value(v));
                 first = false;
             } else if (json_is_array(v) && json_array_size(v)) {
-                am_ag_buf_printf(b, "%s%ss ", first ? "" : ", ", groups[g]);
+                am_xbuf_addf(b, "%s%ss ", first ? "" : ", ", groups[g]);
                 size_t j;
                 json_t *s;
-                json_array_foreach(v, j, s) am_ag_buf_printf(b, "%s%s", j ? "+" : "",
+                json_array_foreach(v, j, s) am_xbuf_addf(b, "%s%s", j ? "+" : "",
                                                              json_string_value(s) ?
                                                              json_string_value(s) : "?");
                 first = false;
@@ -290,25 +290,25 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
         }
         json_t *cc = json_object_get(e, "query_concurrency");
         if (json_is_integer(cc)) {
-            am_ag_buf_printf(b, "%sconcurrency %lld", first ? "" : ", ",
+            am_xbuf_addf(b, "%sconcurrency %lld", first ? "" : ", ",
                              (long long)json_integer_value(cc));
             first = false;
         }
         json_t *mem = json_object_get(e, "memory_percent_to_use");
         if (json_is_number(mem)) {
-            am_ag_buf_printf(b, "%smemory %g%%", first ? "" : ", ", json_number_value(mem));
+            am_xbuf_addf(b, "%smemory %g%%", first ? "" : ", ", json_number_value(mem));
             first = false;
         }
         if (first)
-            am_ag_buf_puts(b, "no routing");
-        am_ag_buf_puts(b, ")");
+            am_xbuf_adds(b, "no routing");
+        am_xbuf_adds(b, ")");
     }
-    am_ag_buf_printf(b, ". Short query acceleration is %s. ", sqa ? "on" : "off");
+    am_xbuf_addf(b, ". Short query acceleration is %s. ", sqa ? "on" : "off");
     am_ag_step_done(t, c->id, "assess", "%d x %s, %lld GB storage, %zu WLM queues: %s", c->nodes,
                     c->node_type, c->storage_mb / 1024, n_q, names.p ? names.p : "");
-    am_ag_buf_free(&names);
+    am_xbuf_free(&names);
     if (n_q > 1)
-        am_ag_buf_puts(b,
+        am_xbuf_adds(b,
             "Before migrating, choose: (A) a single Serverless workgroup; (B) a single workgroup "
             "that keeps the queues through its wlm_json_configuration parameter; (C) one namespace "
             "and workgroup per queue sharing data with datashares; or (D) independent restored "
@@ -319,18 +319,18 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_ag_buf *b)
     free(cl);
 }
 
-static void reply_plan(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_plan(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct am_ag_cluster *cl;
     size_t n;
     char err[ERR_CAP];
     if (am_ag_describe_clusters(t->region, &cl, &n, err, sizeof err)) {
-        am_ag_buf_printf(b, "I could not read the clusters in %s: %s", t->region, err);
+        am_xbuf_addf(b, "I could not read the clusters in %s: %s", t->region, err);
         return;
     }
     int k = pick_cluster(t, cl, n);
     if (k < 0) {
-        am_ag_buf_printf(b, "Which cluster should I plan for? %zu clusters are in %s.", n,
+        am_xbuf_addf(b, "Which cluster should I plan for? %zu clusters are in %s.", n,
                          t->region);
         free(cl);
         return;
@@ -341,23 +341,23 @@ static void reply_plan(const struct am_ag_turn *t, struct am_ag_buf *b)
     base = (base + 7) / 8 * 8;
     if (base < 8)
         base = 8;
-    am_ag_buf_printf(b, "Migration plan for %s (%d x %s in %s): ", c->id, c->nodes, c->node_type,
+    am_xbuf_addf(b, "Migration plan for %s (%d x %s in %s): ", c->id, c->nodes, c->node_type,
                      t->region);
     if (ram)
-        am_ag_buf_printf(b, "sizing starts at %d RPU base capacity (%d GiB of node memory / 16 "
+        am_xbuf_addf(b, "sizing starts at %d RPU base capacity (%d GiB of node memory / 16 "
                             "GiB per RPU), max capacity 512 RPU. ", base, ram);
-    am_ag_buf_puts(b, "Steps: 1. check the WLM queues and decide single vs multiple workgroups; "
+    am_xbuf_adds(b, "Steps: 1. check the WLM queues and decide single vs multiple workgroups; "
                       "2. take a manual snapshot (CreateClusterSnapshot); 3. create the namespace "
                       "and workgroup (CreateNamespace, CreateWorkgroup); 4. restore the snapshot "
                       "by ARN (RestoreFromSnapshot) and wait until AVAILABLE; 5. apply settings and "
                       "usage limits; 6. repoint clients to the workgroup endpoint and validate; "
                       "7. cut over only after your explicit yes.");
     if (prefers(t, "dry run") || prefers(t, "dry-run"))
-        am_ag_buf_puts(b, " Per your preference, every changing step runs as a dry run first.");
+        am_xbuf_adds(b, " Per your preference, every changing step runs as a dry run first.");
     free(cl);
 }
 
-static void reply_decision(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_decision(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     char wg[128] = "", cluster[128] = "the cluster";
     struct am_ag_cluster *cl;
@@ -387,28 +387,28 @@ static void reply_decision(const struct am_ag_turn *t, struct am_ag_buf *b)
                                                    "rpu", r ? r : 128, "multiple", multi));
     }
     if (multi) {
-        am_ag_buf_printf(b, "Decision recorded for %s: migrate to one Redshift Serverless "
+        am_xbuf_addf(b, "Decision recorded for %s: migrate to one Redshift Serverless "
                             "namespace and workgroup per WLM queue", cluster);
     } else {
-        am_ag_buf_printf(b, "Decision recorded for %s: migrate to a single Redshift Serverless "
+        am_xbuf_addf(b, "Decision recorded for %s: migrate to a single Redshift Serverless "
                             "workgroup", cluster);
         if (*wg)
-            am_ag_buf_printf(b, " %s", wg);
+            am_xbuf_addf(b, " %s", wg);
     }
     if (r)
-        am_ag_buf_printf(b, " with %d RPUs base capacity", r);
-    am_ag_buf_puts(b, ".");
+        am_xbuf_addf(b, " with %d RPUs base capacity", r);
+    am_xbuf_adds(b, ".");
     if (*wg && !multi)
-        am_ag_buf_printf(b, " Its namespace will be %.*s-ns.",
+        am_xbuf_addf(b, " Its namespace will be %.*s-ns.",
                          (int)(strlen(wg) > 3 && !strcmp(wg + strlen(wg) - 3, "-wg") ?
                                strlen(wg) - 3 : strlen(wg)), wg);
-    am_ag_buf_puts(b, " Next step: take a snapshot of the cluster.");
+    am_xbuf_adds(b, " Next step: take a snapshot of the cluster.");
     memory_off_note(t, b);
 }
 
 struct collect {
     json_t *seen;
-    struct am_ag_buf *b;
+    struct am_xbuf *b;
     const char *needle;
     int n;
     bool at_start;             /* the needle must open its sentence */
@@ -446,7 +446,7 @@ static void collect_fn(const char *text, void *ud)
         return;
     if (!json_object_get(c->seen, one)) {
         json_object_set_new(c->seen, one, json_true());
-        am_ag_buf_printf(c->b, "%s%s", c->n ? "; " : " ", one);
+        am_xbuf_addf(c->b, "%s%s", c->n ? "; " : " ", one);
         c->n++;
     }
     free(one);
@@ -478,7 +478,7 @@ static void progress_fn(const char *text, void *ud)
             ps->done[i] = true;
 }
 
-static void progress(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void progress(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct progress_state ps = {{false}};
     size_t i;
@@ -489,26 +489,26 @@ static void progress(const struct am_ag_turn *t, struct am_ag_buf *b)
         if (strcmp(role, "ASSISTANT") == 0 || strcmp(role, "TOOL") == 0)
             progress_fn(json_string_value(json_object_get(v, "text")), &ps);
     }
-    am_ag_buf_puts(b, " Progress:");
+    am_xbuf_adds(b, " Progress:");
     const char *next = NULL;
     for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-        am_ag_buf_printf(b, "%s [%s] %s", i ? "," : "", ps.done[i] ? "x" : " ", steps[i].label);
+        am_xbuf_addf(b, "%s [%s] %s", i ? "," : "", ps.done[i] ? "x" : " ", steps[i].label);
         if (!ps.done[i] && !next)
             next = steps[i].label;
     }
-    am_ag_buf_printf(b, ". Next: %s.", next ? next : "wait for the restore to be AVAILABLE, then "
+    am_xbuf_addf(b, ". Next: %s.", next ? next : "wait for the restore to be AVAILABLE, then "
                                                    "repoint clients and validate");
 }
 
-static void reply_recall(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_recall(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     if (!t->memory_on) {
-        am_ag_buf_puts(b, "I have no memory in this call, so I cannot recall earlier decisions.");
+        am_xbuf_adds(b, "I have no memory in this call, so I cannot recall earlier decisions.");
         memory_off_note(t, b);
         return;
     }
     struct collect c = {json_object(), b, "Decision recorded", 0, false};
-    am_ag_buf_printf(b, "From memory of session %s:", t->session_id);
+    am_xbuf_addf(b, "From memory of session %s:", t->session_id);
     /* long-term records first: they survive after the events expire */
     size_t i;
     json_t *v;
@@ -517,9 +517,9 @@ static void reply_recall(const struct am_ag_turn *t, struct am_ag_buf *b)
     json_array_foreach(t->turns, i, v) collect_fn(json_string_value(json_object_get(v, "text")),
                                                   &c);
     if (c.n == 0)
-        am_ag_buf_puts(b, " no decision is recorded yet.");
+        am_xbuf_adds(b, " no decision is recorded yet.");
     else
-        am_ag_buf_puts(b, ".");
+        am_xbuf_adds(b, ".");
     int n_dec = c.n;
     /* snapshots taken, then the clusters and WLM queues seen ("What clusters did we discuss
        yesterday?"), from the agent's own answers */
@@ -535,7 +535,7 @@ static void reply_recall(const struct am_ag_turn *t, struct am_ag_buf *b)
                 collect_fn(json_string_value(json_object_get(v, "text")), &c);
         }
         if (c.n)
-            am_ag_buf_puts(b, ".");
+            am_xbuf_adds(b, ".");
     }
     json_t *cur = am_ag_checklist_current(t);
     if (cur) {
@@ -547,38 +547,38 @@ static void reply_recall(const struct am_ag_turn *t, struct am_ag_buf *b)
         progress(t, b);
     }
     if (json_array_size(t->summaries))
-        am_ag_buf_printf(b, " Session summary: %s", json_string_value(json_array_get(t->summaries,
+        am_xbuf_addf(b, " Session summary: %s", json_string_value(json_array_get(t->summaries,
                                                                                      0)));
-    am_ag_buf_printf(b, " (%zu long-term records and %zu recent turns recalled; %d decisions.)",
+    am_xbuf_addf(b, " (%zu long-term records and %zu recent turns recalled; %d decisions.)",
                      json_array_size(t->facts) + json_array_size(t->summaries) +
                          json_array_size(t->prefs),
                      json_array_size(t->turns), n_dec);
     json_decref(c.seen);
 }
 
-static void reply_prefs(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_prefs(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     if (!t->memory_on) {
-        am_ag_buf_puts(b, "I have no memory in this call, so I know no preferences of yours.");
+        am_xbuf_adds(b, "I have no memory in this call, so I know no preferences of yours.");
         memory_off_note(t, b);
         return;
     }
     json_t *p = preference_list(t), *v;
     size_t i;
     if (json_array_size(p) == 0) {
-        am_ag_buf_printf(b, "I have no preferences recorded for %s yet.", t->actor_id);
+        am_xbuf_addf(b, "I have no preferences recorded for %s yet.", t->actor_id);
     } else {
-        am_ag_buf_printf(b, "Your preferences (%s):", t->actor_id);
-        json_array_foreach(p, i, v) am_ag_buf_printf(b, "%s %s", i ? ";" : "",
+        am_xbuf_addf(b, "Your preferences (%s):", t->actor_id);
+        json_array_foreach(p, i, v) am_xbuf_addf(b, "%s %s", i ? ";" : "",
                                                       json_string_value(v));
-        am_ag_buf_puts(b, ".");
+        am_xbuf_adds(b, ".");
     }
     json_decref(p);
 }
 
-static void reply_pref_statement(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_pref_statement(const struct am_ag_turn *t, struct am_xbuf *b)
 {
-    am_ag_buf_printf(b, "Noted your preference: \"%s\". I will apply it in your future sessions.",
+    am_xbuf_addf(b, "Noted your preference: \"%s\". I will apply it in your future sessions.",
                      t->message);
     memory_off_note(t, b);
 }
@@ -607,18 +607,18 @@ static bool dry_run(const struct am_ag_turn *t)
              prefers(t, "no dry run"));
 }
 
-static void reply_snapshot(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_snapshot(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct am_ag_cluster *cl;
     size_t n;
     char err[ERR_CAP], snap[192], ts[32];
     if (am_ag_describe_clusters(t->region, &cl, &n, err, sizeof err)) {
-        am_ag_buf_printf(b, "I could not read the clusters in %s: %s", t->region, err);
+        am_xbuf_addf(b, "I could not read the clusters in %s: %s", t->region, err);
         return;
     }
     int k = pick_cluster(t, cl, n);
     if (k < 0) {
-        am_ag_buf_puts(b, "Which cluster should I snapshot?");
+        am_xbuf_adds(b, "Which cluster should I snapshot?");
         free(cl);
         return;
     }
@@ -628,16 +628,16 @@ static void reply_snapshot(const struct am_ag_turn *t, struct am_ag_buf *b)
     strftime(ts, sizeof ts, "%Y%m%d-%H%M%S", &tm);
     snprintf(snap, sizeof snap, "%s-migration-%s", cl[k].id, ts);
     if (dry_run(t)) {
-        am_ag_buf_printf(b, "Dry run: I would call CreateClusterSnapshot for %s with snapshot id "
+        am_xbuf_addf(b, "Dry run: I would call CreateClusterSnapshot for %s with snapshot id "
                             "%s. Say \"take the snapshot now\" to run it.", cl[k].id, snap);
         free(cl);
         return;
     }
     char *arn, *status;
     if (am_ag_create_snapshot(t->region, cl[k].id, snap, &arn, &status, err, sizeof err))
-        am_ag_buf_printf(b, "Snapshot of %s failed: %s", cl[k].id, err);
+        am_xbuf_addf(b, "Snapshot of %s failed: %s", cl[k].id, err);
     else {
-        am_ag_buf_printf(b, "Snapshot %s of %s started (status %s, ARN %s). Next step: create the "
+        am_xbuf_addf(b, "Snapshot %s of %s started (status %s, ARN %s). Next step: create the "
                             "Serverless namespace and workgroup.", snap, cl[k].id,
                          status ? status : "?", arn ? arn : "?");
         json_t *e = am_ag_step_done(t, cl[k].id, "snapshot", "%s, %s", snap,
@@ -703,14 +703,14 @@ static void target_names(const struct am_ag_turn *t, struct decided *d, char *ns
         d->rpu = 128;
 }
 
-static void reply_create_target(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_create_target(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct decided d;
     char ns[160], err[ERR_CAP];
     json_t *out = NULL;
     target_names(t, &d, ns, sizeof ns);
     if (dry_run(t)) {
-        am_ag_buf_printf(b, "Dry run: I would call CreateNamespace %s (manageAdminPassword) and "
+        am_xbuf_addf(b, "Dry run: I would call CreateNamespace %s (manageAdminPassword) and "
                             "CreateWorkgroup %s with %d RPUs base capacity. Say \"create them "
                             "now\" to run it.", ns, d.wg, d.rpu);
         return;
@@ -719,7 +719,7 @@ static void reply_create_target(const struct am_ag_turn *t, struct am_ag_buf *b)
     int rc = am_ag_serverless(t->region, "CreateNamespace", req, &out, err, sizeof err);
     json_decref(req);
     if (rc) {
-        am_ag_buf_printf(b, "CreateNamespace %s failed: %s", ns, err);
+        am_xbuf_addf(b, "CreateNamespace %s failed: %s", ns, err);
         return;
     }
     json_decref(out);
@@ -731,32 +731,32 @@ static void reply_create_target(const struct am_ag_turn *t, struct am_ag_buf *b)
     rc = am_ag_serverless(t->region, "CreateWorkgroup", req, &out, err, sizeof err);
     json_decref(req);
     if (rc) {
-        am_ag_buf_printf(b, "Namespace %s created, but CreateWorkgroup %s failed: %s", ns, d.wg,
+        am_xbuf_addf(b, "Namespace %s created, but CreateWorkgroup %s failed: %s", ns, d.wg,
                          err);
         return;
     }
     const char *st = json_string_value(json_object_get(json_object_get(out, "workgroup"),
                                                        "status"));
-    am_ag_buf_printf(b, "Created Serverless namespace %s and workgroup %s (%d RPUs base, status "
+    am_xbuf_addf(b, "Created Serverless namespace %s and workgroup %s (%d RPUs base, status "
                         "%s). Next step: restore the snapshot into it.", ns, d.wg, d.rpu,
                      st ? st : "?");
     am_ag_step_done(t, cluster, "workgroup", "%s, %d RPUs", d.wg, d.rpu);
     json_decref(out);
 }
 
-static void reply_restore(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_restore(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct decided d;
     char ns[160], err[ERR_CAP];
     json_t *out = NULL;
     target_names(t, &d, ns, sizeof ns);
     if (!*d.arn) {
-        am_ag_buf_puts(b, "I need the snapshot ARN to restore: take a snapshot first (\"take the "
+        am_xbuf_adds(b, "I need the snapshot ARN to restore: take a snapshot first (\"take the "
                           "snapshot now\") or give me its ARN.");
         return;
     }
     if (dry_run(t)) {
-        am_ag_buf_printf(b, "Dry run: I would call RestoreFromSnapshot into namespace %s and "
+        am_xbuf_addf(b, "Dry run: I would call RestoreFromSnapshot into namespace %s and "
                             "workgroup %s from %s.", ns, d.wg, d.arn);
         return;
     }
@@ -765,12 +765,12 @@ static void reply_restore(const struct am_ag_turn *t, struct am_ag_buf *b)
     int rc = am_ag_serverless(t->region, "RestoreFromSnapshot", req, &out, err, sizeof err);
     json_decref(req);
     if (rc) {
-        am_ag_buf_printf(b, "RestoreFromSnapshot failed: %s", err);
+        am_xbuf_addf(b, "RestoreFromSnapshot failed: %s", err);
         return;
     }
     const char *st = json_string_value(json_object_get(json_object_get(out, "namespace"),
                                                        "status"));
-    am_ag_buf_printf(b, "Restore of %s into namespace %s started (status %s). Ask for the status "
+    am_xbuf_addf(b, "Restore of %s into namespace %s started (status %s). Ask for the status "
                         "until it is AVAILABLE.", d.arn, ns, st ? st : "?");
     am_ag_step_done(t, json_string_value(json_object_get(am_ag_checklist_current(t), "cluster")),
                     "restore", "into %s", ns);
@@ -778,7 +778,7 @@ static void reply_restore(const struct am_ag_turn *t, struct am_ag_buf *b)
 }
 
 /* "Is the snapshot ready?", "is the restore done?": live status of the latest step taken. */
-static void reply_check(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_check(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct decided d;
     char ns[160], err[ERR_CAP];
@@ -801,17 +801,17 @@ static void reply_check(const struct am_ag_turn *t, struct am_ag_buf *b)
         int rc = am_ag_serverless(t->region, "GetNamespace", req, &out, err, sizeof err);
         json_decref(req);
         if (rc) {
-            am_ag_buf_printf(b, "I could not read namespace %s: %s", ns, err);
+            am_xbuf_addf(b, "I could not read namespace %s: %s", ns, err);
             return;
         }
         const char *st = json_string_value(json_object_get(json_object_get(out, "namespace"),
                                                            "status")) ?: "?";
         if (ps.done[5] && strcmp(st, "AVAILABLE") == 0) {
-            am_ag_buf_printf(b, "Restore complete: namespace %s is AVAILABLE. Next step: repoint "
+            am_xbuf_addf(b, "Restore complete: namespace %s is AVAILABLE. Next step: repoint "
                                 "clients to workgroup %s and validate.", ns, d.wg);
             am_ag_step_done(t, cluster, "available", "namespace %s", ns);
         } else
-            am_ag_buf_printf(b, "Namespace %s is %s%s.", ns, st,
+            am_xbuf_addf(b, "Namespace %s is %s%s.", ns, st,
                              ps.done[5] ? "; the restore is still running, ask again later" : "");
         json_decref(out);
         return;
@@ -820,10 +820,10 @@ static void reply_check(const struct am_ag_turn *t, struct am_ag_buf *b)
         const char *id = strrchr(d.arn, '/');
         char *st = NULL;
         if (am_ag_snapshot_status(t->region, id ? id + 1 : d.arn, &st, err, sizeof err)) {
-            am_ag_buf_printf(b, "I could not read the snapshot status: %s", err);
+            am_xbuf_addf(b, "I could not read the snapshot status: %s", err);
             return;
         }
-        am_ag_buf_printf(b, "Snapshot %s is %s.%s", id ? id + 1 : d.arn, st ? st : "?",
+        am_xbuf_addf(b, "Snapshot %s is %s.%s", id ? id + 1 : d.arn, st ? st : "?",
                          st && strcmp(st, "available") == 0 ?
                              " Next step: create the Serverless namespace and workgroup." : "");
         if (st && strcmp(st, "available") == 0 && am_ag_step_is_done(e, "snapshot"))
@@ -831,36 +831,36 @@ static void reply_check(const struct am_ag_turn *t, struct am_ag_buf *b)
         free(st);
         return;
     }
-    am_ag_buf_puts(b, "Nothing is running yet: no snapshot or restore was started in this "
+    am_xbuf_adds(b, "Nothing is running yet: no snapshot or restore was started in this "
                       "session.");
     memory_off_note(t, b);
 }
 
-static void reply_serverless(const struct am_ag_turn *t, struct am_ag_buf *b)
+static void reply_serverless(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     char err[ERR_CAP];
     json_t *ns = NULL, *wg = NULL, *req = json_object(), *v;
     size_t i;
     if (am_ag_serverless(t->region, "ListNamespaces", req, &ns, err, sizeof err) ||
         am_ag_serverless(t->region, "ListWorkgroups", req, &wg, err, sizeof err)) {
-        am_ag_buf_printf(b, "I could not list Redshift Serverless resources in %s: %s", t->region,
+        am_xbuf_addf(b, "I could not list Redshift Serverless resources in %s: %s", t->region,
                          err);
         goto out;
     }
-    am_ag_buf_printf(b, "In %s Redshift Serverless has %zu namespace(s)", t->region,
+    am_xbuf_addf(b, "In %s Redshift Serverless has %zu namespace(s)", t->region,
                      json_array_size(json_object_get(ns, "namespaces")));
-    json_array_foreach(json_object_get(ns, "namespaces"), i, v) am_ag_buf_printf(
+    json_array_foreach(json_object_get(ns, "namespaces"), i, v) am_xbuf_addf(
         b, "%s%s (%s)", i ? ", " : ": ",
         json_string_value(json_object_get(v, "namespaceName")) ?: "?",
         json_string_value(json_object_get(v, "status")) ?: "?");
-    am_ag_buf_printf(b, " and %zu workgroup(s)", json_array_size(json_object_get(wg,
+    am_xbuf_addf(b, " and %zu workgroup(s)", json_array_size(json_object_get(wg,
                                                                                  "workgroups")));
-    json_array_foreach(json_object_get(wg, "workgroups"), i, v) am_ag_buf_printf(
+    json_array_foreach(json_object_get(wg, "workgroups"), i, v) am_xbuf_addf(
         b, "%s%s (%s, %lld RPUs)", i ? ", " : ": ",
         json_string_value(json_object_get(v, "workgroupName")) ?: "?",
         json_string_value(json_object_get(v, "status")) ?: "?",
         (long long)json_integer_value(json_object_get(v, "baseCapacity")));
-    am_ag_buf_puts(b, ".");
+    am_xbuf_adds(b, ".");
 out:
     json_decref(req);
     json_decref(ns);
@@ -929,14 +929,14 @@ int am_ag_intent(const char *m)
 
 char *am_ag_reason(const struct am_ag_turn *t)
 {
-    static void (*const reply[])(const struct am_ag_turn *, struct am_ag_buf *) = {
+    static void (*const reply[])(const struct am_ag_turn *, struct am_xbuf *) = {
         [AM_AG_HELP] = reply_help, [AM_AG_PREFS_QUERY] = reply_prefs,
         [AM_AG_PREF_STATEMENT] = reply_pref_statement, [AM_AG_DECISION] = reply_decision,
         [AM_AG_CHECK] = reply_check, [AM_AG_RECALL] = reply_recall,
         [AM_AG_RESTORE] = reply_restore, [AM_AG_CREATE_TARGET] = reply_create_target,
         [AM_AG_SNAPSHOT] = reply_snapshot, [AM_AG_WLM] = reply_wlm, [AM_AG_PLAN] = reply_plan,
         [AM_AG_CLUSTERS] = reply_clusters, [AM_AG_SERVERLESS] = reply_serverless};
-    struct am_ag_buf b = {0};
+    struct am_xbuf b = AM_AG_BUF_INIT;
     reply[am_ag_intent(t->message)](t, &b);
-    return am_ag_buf_take(&b);
+    return am_xbuf_take(&b);
 }
