@@ -127,12 +127,14 @@ static size_t speaker_prefix(const char *text)
     return n <= 24 && text[n] == ':' && text[n + 1] == ' ' ? n : 0;
 }
 
-/* Turns from the conversational payloads of USER and ASSISTANT messages; speaker names
-   are copied into names (freed by the caller). */
-static struct am_turn *build_turns(const am_events *ev, size_t *out_n, size_t *out_chars,
-                                   char **names)
+/* Turns from the conversational payloads of USER, ASSISTANT and TOOL messages (tool results
+   are facts too: the cluster an agent described, the snapshot it took); speaker names are
+   copied into names (freed by the caller). *out_talk and *out_chars count the USER and
+   ASSISTANT turns only: the conversation's length, which decides when to summarise. */
+static struct am_turn *build_turns(const am_events *ev, size_t *out_n, size_t *out_talk,
+                                   size_t *out_chars, char **names)
 {
-    size_t n = 0, chars = 0;
+    size_t n = 0, talk = 0, chars = 0;
     for (size_t i = 0; i < ev->n; i++)
         n += ev->items[i].n_payload;
     struct am_turn *t = calloc(n ? n : 1, sizeof *t);
@@ -144,7 +146,8 @@ static struct am_turn *build_turns(const am_events *ev, size_t *out_n, size_t *o
         for (size_t k = 0; k < e->n_payload; k++) {
             const am_payload *p = &e->payload[k];
             if (p->kind != AM_PAYLOAD_CONVERSATIONAL ||
-                (p->role != AM_ROLE_USER && p->role != AM_ROLE_ASSISTANT))
+                (p->role != AM_ROLE_USER && p->role != AM_ROLE_ASSISTANT &&
+                 p->role != AM_ROLE_TOOL))
                 continue;
             t[n] = (struct am_turn){.role = p->role, .text = p->text, .ts_ms = e->timestamp_ms,
                                     .event_id = e->event_id, .index = (int)k};
@@ -155,11 +158,15 @@ static struct am_turn *build_turns(const am_events *ev, size_t *out_n, size_t *o
                 if (names[n])
                     t[n].text = p->text + sp + 2;
             }
-            chars += strlen(p->text);
+            if (p->role != AM_ROLE_TOOL) {
+                chars += strlen(p->text);
+                talk++;
+            }
             n++;
         }
     }
     *out_n = n;
+    *out_talk = talk;
     *out_chars = chars;
     return t;
 }
@@ -308,7 +315,7 @@ static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
     struct am_candidates cands[AM_MAX_STRATEGIES] = {{0}};
     struct pending p = {0};
     json_t *strategies = NULL, *s;
-    size_t n_turns = 0, chars = 0, idx, sum_n = 0, sum_chars = 0;
+    size_t n_turns = 0, n_talk = 0, chars = 0, idx, sum_n = 0, sum_talk = 0, sum_chars = 0;
     int rc;
 
     rc = db->ops->memory_get(db, db->st, job->memory_id, NULL, &mem);
@@ -319,7 +326,7 @@ static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
     if (rc)
         goto out;
     names = calloc(count_payloads(ev) + 1, sizeof *names);
-    turns = names ? build_turns(ev, &n_turns, &chars, names) : NULL;
+    turns = names ? build_turns(ev, &n_turns, &n_talk, &chars, names) : NULL;
     if (!turns) {
         rc = am_error(db, AM_ENOMEM, "out of memory");
         goto out;
@@ -342,25 +349,28 @@ static int process_job(am_db *db, const struct am_job_row *job, int *out_added,
             rc = x->preferences(x, &ctx, turns, n_turns, &cands[idx]);
         } else {
             /* summaries cover the whole session once it is long enough */
-            size_t n_all = 0, all_chars = 0;
+            size_t n_all = 0, all_talk = 0, all_chars = 0;
             if (!whole) {
                 rc = db->ops->job_events(db, db->st, job, true, MAX_SUMMARY_EVENTS, &whole);
                 if (rc)
                     goto out;
                 free(all_turns);
                 all_names = calloc(count_payloads(whole) + 1, sizeof *all_names);
-                all_turns = all_names ? build_turns(whole, &n_all, &all_chars, all_names)
+                all_turns = all_names ? build_turns(whole, &n_all, &all_talk, &all_chars,
+                                                    all_names)
                                       : NULL;
                 if (!all_turns) {
                     rc = am_error(db, AM_ENOMEM, "out of memory");
                     goto out;
                 }
                 sum_n = n_all;
+                sum_talk = all_talk;
                 sum_chars = all_chars;
             }
             n_all = sum_n;
+            all_talk = sum_talk;
             all_chars = sum_chars;
-            if ((long)n_all < env_long("AGENTMEM_SUMMARY_TURNS", 8) &&
+            if ((long)all_talk < env_long("AGENTMEM_SUMMARY_TURNS", 8) &&
                 (long)all_chars < env_long("AGENTMEM_SUMMARY_CHARS", 3000))
                 continue;
             rc = x->summary(x, &ctx, all_turns, n_all, 0, &cands[idx]);

@@ -73,7 +73,7 @@ void am_candidates_free(struct am_candidates *c);
  */
 
 /**
- * Facts from USER and ASSISTANT turns: one candidate per informative sentence (greetings,
+ * Facts from USER, ASSISTANT and TOOL turns: one candidate per informative sentence (greetings,
  * questions, reactions and chit-chat are skipped). First person is resolved to the speaker
  * ("The user"/"The assistant" when speaker is NULL); relative dates get an absolute date
  * appended, e.g. "yesterday (on 2023-05-07)". key is set when a subject/attribute pair is

@@ -231,7 +231,8 @@ static int http_post(struct llm *l, const char *url, const char *body, size_t bo
 
 static const char *role_name(int role)
 {
-    return role == AM_ROLE_USER ? "USER" : role == AM_ROLE_ASSISTANT ? "ASSISTANT" : "OTHER";
+    return role == AM_ROLE_USER ? "USER" : role == AM_ROLE_ASSISTANT ? "ASSISTANT"
+           : role == AM_ROLE_TOOL ? "TOOL" : "OTHER";
 }
 
 static int transcript(const struct am_turn *t, size_t n, struct am_xbuf *b)
@@ -245,7 +246,8 @@ static int transcript(const struct am_turn *t, size_t n, struct am_xbuf *b)
         start++;
     int rc = AM_OK;
     for (size_t i = start; i < n && !rc; i++) {
-        if (!t[i].text || (t[i].role != AM_ROLE_USER && t[i].role != AM_ROLE_ASSISTANT))
+        if (!t[i].text || (t[i].role != AM_ROLE_USER && t[i].role != AM_ROLE_ASSISTANT &&
+                           t[i].role != AM_ROLE_TOOL))
             continue;
         char day[16] = "unknown";
         if (t[i].ts_ms > 0)

@@ -45,6 +45,7 @@ static void label_of(const struct am_turn *tu, char *first, size_t fcap, char *m
     }
     const char *who = tu->role == AM_ROLE_ASSISTANT ? "assistant"
                       : tu->role == AM_ROLE_USER    ? "user"
+                      : tu->role == AM_ROLE_TOOL    ? "tool"
                                                     : "speaker";
     snprintf(first, fcap, "The %s", who);
     snprintf(mid, mcap, "the %s", who);
@@ -1186,7 +1187,8 @@ int am_extract_facts(const struct am_turn *turns, size_t n, struct am_candidates
         return AM_ENOMEM;
     am_people_collect(turns, n, &pp);
     for (size_t i = 0; i < n && !rc; i++) {
-        if (!turns[i].text || (turns[i].role != AM_ROLE_USER && turns[i].role != AM_ROLE_ASSISTANT))
+        if (!turns[i].text || (turns[i].role != AM_ROLE_USER &&
+                               turns[i].role != AM_ROLE_ASSISTANT && turns[i].role != AM_ROLE_TOOL))
             continue;
         rc = facts_of_turn(turns, n, i, &pp, out, &recent, last_entity, sizeof last_entity);
     }

@@ -259,15 +259,16 @@ TEST(extract_facts_roles_and_keys)
     };
     struct am_candidates c = {0};
     ASSERT_OK(am_extract_facts(turns, 4, &c));
-    ASSERT_EQ(c.n, 3);   /* TOOL turns are not conversation */
-    ASSERT_STR_EQ(c.items[0].key, "analytics-wg capacity");
-    ASSERT_STR_EQ(c.items[1].text, "The user lives in Lisbon.");
-    ASSERT_STR_EQ(c.items[1].key, "user residence");
-    ASSERT_STR_EQ(c.items[2].text, "The user's favorite color is teal.");
-    ASSERT_STR_EQ(c.items[2].key, "user favorite color");
+    ASSERT_EQ(c.n, 4);   /* a tool's result is a fact like the others */
+    ASSERT_STR_EQ(c.items[0].text, "prod-cluster has 4 nodes in us-east-2.");
+    ASSERT_STR_EQ(c.items[1].key, "analytics-wg capacity");
+    ASSERT_STR_EQ(c.items[2].text, "The user lives in Lisbon.");
+    ASSERT_STR_EQ(c.items[2].key, "user residence");
+    ASSERT_STR_EQ(c.items[3].text, "The user's favorite color is teal.");
+    ASSERT_STR_EQ(c.items[3].key, "user favorite color");
     /* appends, and EINVAL on bad arguments */
     ASSERT_OK(am_extract_facts(turns + 2, 1, &c));
-    ASSERT_EQ(c.n, 4);
+    ASSERT_EQ(c.n, 5);
     ASSERT_EQ(am_extract_facts(NULL, 1, &c), AM_EINVAL);
     ASSERT_EQ(am_extract_facts(turns, 1, NULL), AM_EINVAL);
     am_candidates_free(&c);

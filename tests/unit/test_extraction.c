@@ -206,6 +206,39 @@ TEST(extraction_summary_after_threshold)
     am_close(db);
 }
 
+TEST(extraction_tool_results_are_facts_not_conversation)
+{
+    setenv("AGENTMEM_SUMMARY_TURNS", "4", 1);
+    am_db *db = th_open();
+    char mem[128];
+    make_memory(db, STRATEGIES, mem);
+    /* an agent's turn: the request, what its tools returned, a reply that does not repeat it */
+    turn(db, mem, "alice", "t1", T0, AM_ROLE_USER, "Look at prod-cluster for me.");
+    turn(db, mem, "alice", "t1", T0 + 1000, AM_ROLE_TOOL,
+         "Cluster prod-cluster (parameter group prod-params) has 3 WLM queues: etl, "
+         "dashboards and default.");
+    turn(db, mem, "alice", "t1", T0 + 2000, AM_ROLE_TOOL,
+         "Snapshot prod-cluster-snap-1 of prod-cluster is available.");
+    turn(db, mem, "alice", "t1", T0 + 3000, AM_ROLE_ASSISTANT, "Done, see above.");
+    run_all(db);
+    am_records *f = list_ns(db, mem, "/facts/alice");
+    ASSERT(any_contains(f, "has 3 WLM queues: etl, dashboards and default"));
+    ASSERT(any_contains(f, "prod-cluster-snap-1"));
+    am_records_free(f);
+    /* two conversation turns and two tool results: below 4 turns, no summary yet */
+    am_records *sum = list_ns(db, mem, "/summaries/alice/t1");
+    ASSERT_EQ(sum->n, 0);
+    am_records_free(sum);
+    turn(db, mem, "alice", "t1", T0 + 4000, AM_ROLE_USER, "Thanks, take the snapshot now.");
+    turn(db, mem, "alice", "t1", T0 + 5000, AM_ROLE_ASSISTANT, "Snapshot started for prod-cluster.");
+    run_all(db);
+    sum = list_ns(db, mem, "/summaries/alice/t1");
+    ASSERT_EQ(sum->n, 1);
+    am_records_free(sum);
+    unsetenv("AGENTMEM_SUMMARY_TURNS");
+    am_close(db);
+}
+
 TEST(extraction_skip_and_no_strategies)
 {
     am_db *db = th_open();
