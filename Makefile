@@ -72,8 +72,8 @@ $(BUILD)/redshift-migration-agent: $(call obj,$(AGENT_SRC) $(HTTP_LIB)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmicrohttpd
 
 # a local Redshift / Redshift Serverless control plane for tests and demos (src/sim/)
-$(BUILD)/redshift-sim: $(call obj,$(SIM_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -lmicrohttpd -pthread
+$(BUILD)/redshift-sim: $(call obj,$(SIM_SRC) src/api/http/sigv4.c) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -ljansson -lmicrohttpd -lcurl -lcrypto -pthread
 
 # the unit tests also cover the HTTP layer's parsers (SigV4, policies) and the agent's
 # reasoning (its sources but main.c)

@@ -3,6 +3,7 @@
  * and a no-AWS demo of the migration agent.
  *
  *   build/redshift-sim [--listen 127.0.0.1:PORT] [--state FILE] [--demo]
+ *                      [--credentials FILE]
  *
  * One port speaks both wire formats, so AWS_ENDPOINT_URL_REDSHIFT and
  * AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS can both point at it:
@@ -23,7 +24,13 @@
  * state with prod-cluster: 4 x ra3.4xlarge in us-east-2, parameter group prod-cluster-params
  * with three WLM queues (etl, dashboards, default) and short query acceleration.
  * GET /_sim/requests lists the requests seen: {protocol, operation, authorization}.
- * Signatures are not checked (the agent's signer is tested against the AWS test suite).
+ * Without --credentials, signatures are not checked. With --credentials FILE (the
+ * ~/.aws/credentials format), every request must carry a valid SigV4 signature of one of its
+ * keys for service "redshift" (awsQuery) or "redshift-serverless" (awsJson1_1), checked by
+ * agentmemd's own verifier (src/api/http/sigv4.c); a bad one gets AWS's error for the
+ * protocol (SignatureDoesNotMatch, InvalidClientTokenId, ... in XML; InvalidSignatureException,
+ * UnrecognizedClientException, ... in JSON) and changes nothing. Query strings are not used
+ * by either protocol and are refused when signatures are checked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +42,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "api/http/sigv4.h"
 
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -50,6 +59,7 @@ static json_t *state;          /* {clusters, groups, snapshots, namespaces, work
 static json_t *requests;
 static const char *state_path;
 static unsigned long seq;
+static struct am_sigv4_keys *keys;   /* --credentials: signatures checked; NULL: not */
 
 /* ---- strings ---- */
 
@@ -682,6 +692,66 @@ static void record(const char *protocol, const char *op, struct MHD_Connection *
                                               auth ? auth : "", "seq", (json_int_t)++seq));
 }
 
+struct headers {
+    struct am_sigv4_header v[64];
+    size_t n;
+    bool query, overflow;
+};
+
+static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *k,
+                                 const char *v)
+{
+    struct headers *h = cls;
+    if (kind == MHD_GET_ARGUMENT_KIND) {
+        h->query = true;
+    } else if (h->n < sizeof h->v / sizeof h->v[0]) {
+        h->v[h->n++] = (struct am_sigv4_header){k, v ? v : ""};
+    } else {
+        h->overflow = true;
+    }
+    return MHD_YES;
+}
+
+/* 0 when the request's signature is good (or not checked); else the protocol's error type,
+   HTTP status and message. */
+static int check_signature(struct MHD_Connection *c, const char *method, const char *url,
+                           const char *body, bool json, const char **type, int *status,
+                           char *msg, size_t cap)
+{
+    struct headers h = {.n = 0};
+    if (!keys)
+        return 0;
+    MHD_get_connection_values(c, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, on_header, &h);
+    if (h.query || h.overflow) {
+        *type = json ? "IncompleteSignatureException" : "IncompleteSignature";
+        *status = 400;
+        snprintf(msg, cap, "%s", h.query ? "query strings are not signed by this simulator"
+                                         : "too many headers");
+        return -1;
+    }
+    struct am_sigv4_request r = {.method = method, .raw_path = url, .headers = h.v,
+                                 .n_headers = h.n, .body = (const unsigned char *)body,
+                                 .body_len = strlen(body)};
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (am_sigv4_verify_service(keys, &r, json ? "redshift-serverless" : "redshift", now_ms,
+                                type, status, msg, cap, NULL) == 0)
+        return 0;
+    if (!json) {             /* awsQuery names them as Redshift does */
+        static const char *const map[][2] = {
+            {"InvalidSignatureException", "SignatureDoesNotMatch"},
+            {"UnrecognizedClientException", "InvalidClientTokenId"},
+            {"MissingAuthenticationTokenException", "MissingAuthenticationToken"},
+            {"IncompleteSignatureException", "IncompleteSignature"},
+        };
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+            if (strcmp(*type, map[i][0]) == 0)
+                *type = map[i][1];
+    }
+    return -1;
+}
+
 static enum MHD_Result serve(struct MHD_Connection *c, const char *method, const char *url,
                              const char *body)
 {
@@ -701,9 +771,15 @@ static enum MHD_Result serve(struct MHD_Connection *c, const char *method, const
         record("json", op, c);
         json_t *in = json_loads(*body ? body : "{}", 0, NULL);
         struct jerr e = {0};
-        json_t *out = json_is_object(in) ? serverless(op, in, &e, &changed)
-                                         : jfail(&e, 400, "ValidationException",
-                                                 "the body must be a JSON object");
+        const char *type;
+        int status;
+        char why[512];
+        json_t *out = check_signature(c, method, url, body, true, &type, &status, why,
+                                      sizeof why)
+                          ? jfail(&e, status, type, "%s", why)
+                      : json_is_object(in) ? serverless(op, in, &e, &changed)
+                                           : jfail(&e, 400, "ValidationException",
+                                                   "the body must be a JSON object");
         json_decref(in);
         if (out) {
             char *t = json_dumps(out, JSON_COMPACT);
@@ -725,8 +801,14 @@ static enum MHD_Result serve(struct MHD_Connection *c, const char *method, const
         struct sbuf b = {0}, x = {0};
         struct qerr e = {0};
         char rid[37];
+        const char *type;
+        int status;
+        char why[512];
         uuid4(rid);
-        if (query(&f, action, &b, &e, &changed) == 0) {
+        int qrc = check_signature(c, method, url, body, false, &type, &status, why, sizeof why)
+                      ? qfail(&e, status, type, "%s", why)
+                      : query(&f, action, &b, &e, &changed);
+        if (qrc == 0) {
             sb_printf(&x, "<%sResponse xmlns=\"%s\"><%sResult>", action, NS, action);
             sb_add(&x, b.p ? b.p : "", b.len);
             sb_printf(&x, "</%sResult><ResponseMetadata><RequestId>%s</RequestId>"
@@ -785,7 +867,7 @@ static void on_done(void *cls, struct MHD_Connection *c, void **ptr,
 
 int main(int argc, char **argv)
 {
-    const char *listen = "127.0.0.1:0";
+    const char *listen = "127.0.0.1:0", *creds = NULL;
     bool demo = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--listen") && i + 1 < argc) {
@@ -794,11 +876,18 @@ int main(int argc, char **argv)
             state_path = argv[++i];
         } else if (!strcmp(argv[i], "--demo")) {
             demo = true;
+        } else if (!strcmp(argv[i], "--credentials") && i + 1 < argc) {
+            creds = argv[++i];
         } else {
             fprintf(stderr, "usage: redshift-sim [--listen HOST:PORT] [--state FILE] "
-                            "[--demo]\n");
+                            "[--demo] [--credentials FILE]\n");
             return !strcmp(argv[i], "--help") ? 0 : 2;
         }
+    }
+    char err[512];
+    if (creds && am_sigv4_keys_load(creds, &keys, err, sizeof err) != 0) {
+        fprintf(stderr, "redshift-sim: %s\n", err);
+        return 1;
     }
     json_error_t je;
     state = state_path && access(state_path, F_OK) == 0 ? json_load_file(state_path, 0, &je)
@@ -842,10 +931,12 @@ int main(int argc, char **argv)
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    fprintf(stderr, "redshift-sim: listening addr=%s:%u state=%s\n", host,
-            info ? info->port : port, state_path ? state_path : "(memory)");
+    fprintf(stderr, "redshift-sim: listening addr=%s:%u state=%s signatures=%s\n", host,
+            info ? info->port : port, state_path ? state_path : "(memory)",
+            keys ? "checked" : "not checked");
     sigwait(&set, &sig);
     MHD_stop_daemon(d);
+    am_sigv4_keys_free(keys);
     json_decref(state);
     json_decref(requests);
     return 0;

@@ -4,7 +4,8 @@ It runs twice: with memory in agentmemd (AGENTMEM_ENDPOINT), and embedded in the
 process on a database file (AGENTMEM_DB, no server at all).
 
 AWS is build/redshift-sim --demo (prod-cluster with three WLM queues), restarted with the
-agent on the same state file, and checked with boto3.
+agent on the same state file, checking every SigV4 signature the agent sends
+(--credentials), and checked with boto3.
 
 Day 1: "I want to migrate my prod-cluster to serverless", then "What were the WLM queues we
 found?", a decision and a preference. The agent is stopped and started again. Day 2: "Let us
@@ -24,7 +25,7 @@ import uuid
 import harness
 
 from test_agent import AGENT, STRATEGIES, agent_env, lambda_invoke, spawn_agent  # noqa: E402,E501
-from test_redshift_sim import SIM, Sim  # noqa: E402
+from test_redshift_sim import SIM, Sim, credentials_file  # noqa: E402
 
 CLI = os.path.join(os.path.dirname(harness.binary()), "agentmem")
 
@@ -41,7 +42,8 @@ class Story:
         cls.tmp = tempfile.mkdtemp(prefix="agent-story-")
         harness._TMPDIRS.append(cls.tmp)
         cls.sim_state = os.path.join(cls.tmp, "aws.json")
-        cls.sim = Sim(cls.sim_state, "--demo")
+        cls.sim_keys = credentials_file(cls.tmp)
+        cls.sim = Sim(cls.sim_state, "--demo", "--credentials", cls.sim_keys)
         cls.env = agent_env(dict(cls.memory_env(), **{
             "AWS_ENDPOINT_URL_REDSHIFT": cls.sim.url,
             "AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS": cls.sim.url}))
@@ -108,7 +110,7 @@ class Story:
         # does the simulated AWS, on its state file
         self.stop_agent()
         self.assertEqual(self.sim.stop(), 0)
-        type(self).sim = Sim(self.sim_state)
+        type(self).sim = Sim(self.sim_state, "--credentials", self.sim_keys)
         self.env["AWS_ENDPOINT_URL_REDSHIFT"] = self.sim.url
         self.env["AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS"] = self.sim.url
         self.start_agent()

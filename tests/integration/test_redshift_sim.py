@@ -25,6 +25,16 @@ WLM = [{"name": "etl", "user_group": ["etl_users"], "query_concurrency": 5,
        {"short_query_queue": True}]
 
 
+def credentials_file(directory):
+    """The keys of this process's environment (what boto3 and the agent sign with), in the
+    ~/.aws/credentials format that redshift-sim --credentials reads."""
+    path = os.path.join(directory, "sim-credentials")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write("[test]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                % (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]))
+    return path
+
+
 class Sim:
     def __init__(self, state, *args):
         self.proc = subprocess.Popen([SIM, "--listen", "127.0.0.1:0", "--state", state] +
@@ -165,6 +175,38 @@ class TestRedshiftSim(unittest.TestCase):
         self.assertIn("DescribeClusterParameters", ops)
         self.assertTrue(all(r["authorization"].startswith("AWS4-HMAC-SHA256 ")
                             for r in seen[-2:]))
+
+    def test_signatures_checked_with_credentials(self):
+        self.assertEqual(self.sim.stop(), 0)
+        self.sim = Sim(self.state, "--demo", "--credentials", credentials_file(self.dir))
+        rs, sl = self.sim.client("redshift"), self.sim.client("redshift-serverless")
+        self.assertEqual(rs.describe_clusters()["Clusters"][0]["ClusterIdentifier"],
+                         "prod-cluster")
+        self.assertEqual(sl.list_workgroups()["workgroups"], [])
+
+        def as_key(service, key, secret):
+            return boto3.client(service, endpoint_url=self.sim.url, region_name="us-east-2",
+                                aws_access_key_id=key, aws_secret_access_key=secret,
+                                config=Config(retries={"max_attempts": 1}))
+        key = os.environ["AWS_ACCESS_KEY_ID"]
+        cases = [(as_key("redshift", key, "wrong-secret"), "SignatureDoesNotMatch"),
+                 (as_key("redshift", "AKIDUNKNOWN", "x"), "InvalidClientTokenId"),
+                 (as_key("redshift-serverless", key, "wrong-secret"),
+                  "InvalidSignatureException"),
+                 (as_key("redshift-serverless", "AKIDUNKNOWN", "x"),
+                  "UnrecognizedClientException")]
+        for client, code in cases:
+            with self.assertRaises(client.exceptions.ClientError) as cm:
+                if client.meta.service_model.service_name == "redshift":
+                    client.create_cluster_snapshot(SnapshotIdentifier="bad",
+                                                   ClusterIdentifier="prod-cluster")
+                else:
+                    client.create_namespace(namespaceName="bad-ns")
+            self.assertEqual(cm.exception.response["Error"]["Code"], code)
+            self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        # nothing changed
+        self.assertEqual(rs.describe_cluster_snapshots()["Snapshots"], [])
+        self.assertEqual(sl.list_namespaces()["namespaces"], [])
 
     def test_demo_seed(self):
         d = tempfile.mkdtemp(prefix="redshift-sim-demo-")
