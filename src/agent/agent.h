@@ -122,7 +122,9 @@ int am_ag_consents(const struct am_ag_turn *t);
  * we?" never depends on extraction. One entry per cluster:
  *   {"checklist": "redshift-migration", "cluster", "region", "updatedAt",
  *    "steps": {step: {"at", "session", "detail"}}, "target": {"workgroup", "namespace",
- *    "rpu"}, "snapshotArn"}
+ *    "rpu", "multiple"}, "snapshotArn", "queues": [{"name", "memory"}] (the assessed WLM
+ *    queues), "targets": [{"queue", "namespace", "workgroup", "rpu"}] (one per queue when
+ *    several workgroups were decided and created)}
  * stored as one memory record per actor and cluster under AM_AG_CHECKLIST_NS. */
 #define AM_AG_CHECKLIST_NS "/actors/%s/migrations"
 /* Marks step ("assess", "plan", "snapshot", "namespace", "workgroup", "restore",

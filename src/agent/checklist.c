@@ -134,7 +134,8 @@ static void merge(json_t *a, json_t *b)
         if (!mine || strcmp(at_b, at_a) > 0)
             json_object_set(json_object_get(a, "steps"), k, v);
     }
-    static const char *const fields[] = {"target", "snapshotArn", "updatedAt", "region"};
+    static const char *const fields[] = {"target", "snapshotArn", "updatedAt", "region",
+                                         "queues", "targets"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if ((newer || !json_object_get(a, fields[i])) && json_object_get(b, fields[i]))
             json_object_set(a, fields[i], json_object_get(b, fields[i]));

@@ -259,6 +259,7 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_xbuf *b)
                      n_q, n_q == 1 ? "" : "s");
     size_t idx = 0;
     struct am_xbuf names = AM_AG_BUF_INIT;
+    json_t *queues = json_array();          /* [{name, memory}] for the checklist */
     json_array_foreach(q, i, e) {
         if (json_is_true(json_object_get(e, "short_query_queue")) && json_object_size(e) <= 2)
             continue;
@@ -267,6 +268,10 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_xbuf *b)
         char def[32];
         snprintf(def, sizeof def, "queue-%zu", idx);
         am_xbuf_addf(&names, "%s%s", idx > 1 ? ", " : "", name ? name : def);
+        json_t *mp = json_object_get(e, "memory_percent_to_use");
+        json_array_append_new(queues, json_pack("{s:s, s:f}", "name", name ? name : def,
+                                                "memory", json_is_number(mp) ?
+                                                json_number_value(mp) : 0.0));
         am_xbuf_addf(b, "%s%s%s (", idx > 1 ? "; " : "", name ? name : def,
                          idx == n_q && (!name || strcmp(name, "default") != 0) ?
                              " [default queue]" : "");
@@ -304,8 +309,12 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_xbuf *b)
         am_xbuf_adds(b, ")");
     }
     am_xbuf_addf(b, ". Short query acceleration is %s. ", sqa ? "on" : "off");
-    am_ag_step_done(t, c->id, "assess", "%d x %s, %lld GB storage, %zu WLM queues: %s", c->nodes,
-                    c->node_type, c->storage_mb / 1024, n_q, names.p ? names.p : "");
+    json_t *entry = am_ag_step_done(t, c->id, "assess", "%d x %s, %lld GB storage, %zu WLM "
+                                    "queues: %s", c->nodes, c->node_type, c->storage_mb / 1024,
+                                    n_q, names.p ? names.p : "");
+    if (entry)
+        json_object_set(entry, "queues", queues);
+    json_decref(queues);
     am_xbuf_free(&names);
     if (n_q > 1)
         am_xbuf_adds(b,
@@ -395,7 +404,9 @@ static void reply_decision(const struct am_ag_turn *t, struct am_xbuf *b)
         if (*wg)
             am_xbuf_addf(b, " %s", wg);
     }
-    if (r)
+    if (r && multi)
+        am_xbuf_addf(b, ", splitting %d RPUs base capacity by each queue's memory share", r);
+    else if (r)
         am_xbuf_addf(b, " with %d RPUs base capacity", r);
     am_xbuf_adds(b, ".");
     if (*wg && !multi)
@@ -703,12 +714,194 @@ static void target_names(const struct am_ag_turn *t, struct decided *d, char *ns
         d->rpu = 128;
 }
 
+/* ---- several workgroups: one namespace and workgroup per WLM queue -------------------
+ * A Serverless namespace has one workgroup, so "one workgroup per queue" means one namespace
+ * per queue; each gets its own restored copy of the snapshot (option D). Sharing data between
+ * them with datashares (option C) is left to people. */
+
+/* [{queue, namespace, workgroup, rpu}] for the entry's multiple decision (new reference), or
+ * NULL when it has none or no assessed queues. The decided RPUs are split by each queue's
+ * memory share (evenly when unknown), in steps of 8, at least 8. */
+static json_t *queue_targets(json_t *e, int total_rpu)
+{
+    json_t *queues = json_object_get(e, "queues"), *q;
+    size_t i, n = json_array_size(queues);
+    if (!json_is_true(json_object_get(json_object_get(e, "target"), "multiple")) || !n)
+        return NULL;
+    const char *cluster = json_string_value(json_object_get(e, "cluster")) ?: "cluster";
+    json_t *out = json_array();
+    json_array_foreach(queues, i, q) {
+        const char *name = json_string_value(json_object_get(q, "name")) ?: "queue";
+        double mem = json_number_value(json_object_get(q, "memory"));
+        char base[64], wg[72], ns[72];
+        size_t k = 0;
+        /* Serverless names: lower-case letters, digits and hyphens, 3 to 64 */
+        for (const char *p = cluster; *p && k < 40; p++)
+            base[k++] = isalnum((unsigned char)*p) ? (char)tolower((unsigned char)*p) : '-';
+        base[k++] = '-';
+        for (const char *p = name; *p && k < 60; p++)
+            base[k++] = isalnum((unsigned char)*p) ? (char)tolower((unsigned char)*p) : '-';
+        base[k] = '\0';
+        snprintf(wg, sizeof wg, "%s-wg", base);
+        snprintf(ns, sizeof ns, "%s-ns", base);
+        int rpu = mem > 0 ? (int)(total_rpu * mem / 100.0) : total_rpu / (int)n;
+        rpu = (rpu + 7) / 8 * 8;
+        if (rpu < 8)
+            rpu = 8;
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:i}", "queue", name,
+                                             "namespace", ns, "workgroup", wg, "rpu", rpu));
+    }
+    return out;
+}
+
+static void reply_create_multi(const struct am_ag_turn *t, json_t *e, const struct decided *d,
+                               struct am_xbuf *b)
+{
+    const char *cluster = json_string_value(json_object_get(e, "cluster"));
+    json_t *tq = queue_targets(e, d->rpu), *q;
+    char err[ERR_CAP];
+    size_t i, done = 0;
+    if (!tq) {
+        am_xbuf_addf(b, "You decided on one workgroup per WLM queue for %s, but I have not read "
+                        "its queues yet: ask me to show the WLM queues of %s first.",
+                     cluster ? cluster : "the cluster", cluster ? cluster : "the cluster");
+        return;
+    }
+    if (dry_run(t)) {
+        am_xbuf_addf(b, "Dry run: I would create %zu namespace and workgroup pairs, one per WLM "
+                        "queue of %s:", json_array_size(tq), cluster);
+        json_array_foreach(tq, i, q) am_xbuf_addf(
+            b, "%s %s (CreateNamespace %s, CreateWorkgroup %s with %lld RPUs)", i ? ";" : "",
+            json_string_value(json_object_get(q, "queue")),
+            json_string_value(json_object_get(q, "namespace")),
+            json_string_value(json_object_get(q, "workgroup")),
+            (long long)json_integer_value(json_object_get(q, "rpu")));
+        am_xbuf_adds(b, ". Say \"create them now\" to run it.");
+        json_decref(tq);
+        return;
+    }
+    struct am_xbuf made = AM_AG_BUF_INIT;
+    json_array_foreach(tq, i, q) {
+        const char *ns = json_string_value(json_object_get(q, "namespace"));
+        const char *wg = json_string_value(json_object_get(q, "workgroup"));
+        int rpu = (int)json_integer_value(json_object_get(q, "rpu"));
+        json_t *out = NULL, *req = json_pack("{s:s, s:b}", "namespaceName", ns,
+                                             "manageAdminPassword", 1);
+        int rc = am_ag_serverless(t->region, "CreateNamespace", req, &out, err, sizeof err);
+        json_decref(req);
+        json_decref(out);
+        if (rc) {
+            am_xbuf_addf(b, "CreateNamespace %s failed: %s", ns, err);
+            break;
+        }
+        req = json_pack("{s:s, s:s, s:i, s:i}", "workgroupName", wg, "namespaceName", ns,
+                        "baseCapacity", rpu, "maxCapacity", 512);
+        rc = am_ag_serverless(t->region, "CreateWorkgroup", req, &out, err, sizeof err);
+        json_decref(req);
+        json_decref(out);
+        if (rc) {
+            am_xbuf_addf(b, "Namespace %s created, but CreateWorkgroup %s failed: %s", ns, wg,
+                         err);
+            break;
+        }
+        am_xbuf_addf(&made, "%s%s: namespace %s and workgroup %s (%d RPUs base)",
+                     done ? "; " : "", json_string_value(json_object_get(q, "queue")), ns, wg,
+                     rpu);
+        done++;
+    }
+    if (done == json_array_size(tq)) {
+        am_xbuf_addf(b, "Created %zu Serverless namespaces and workgroups for %s, one per WLM "
+                        "queue: %s. Next step: restore the snapshot into each of them "
+                        "(independent copies; use datashares if they must share live data).",
+                     done, cluster, made.p ? made.p : "");
+        json_object_set(e, "targets", tq);
+        am_ag_step_done(t, cluster, "namespace", "%zu namespaces, one per WLM queue", done);
+        am_ag_step_done(t, cluster, "workgroup", "%s", made.p ? made.p : "");
+    } else if (done) {
+        am_xbuf_addf(b, " Created before that: %s.", made.p);
+    }
+    am_xbuf_free(&made);
+    json_decref(tq);
+}
+
+static void reply_restore_multi(const struct am_ag_turn *t, json_t *e, const struct decided *d,
+                                struct am_xbuf *b)
+{
+    const char *cluster = json_string_value(json_object_get(e, "cluster"));
+    json_t *tq = json_object_get(e, "targets"), *q;
+    char err[ERR_CAP];
+    size_t i, done = 0;
+    if (dry_run(t)) {
+        am_xbuf_addf(b, "Dry run: I would call RestoreFromSnapshot from %s into each of the %zu "
+                        "namespaces of %s. Say \"restore the snapshot now\" to run it.", d->arn,
+                     json_array_size(tq), cluster);
+        return;
+    }
+    json_array_foreach(tq, i, q) {
+        json_t *out = NULL, *req = json_pack(
+            "{s:s, s:s, s:s}", "namespaceName", json_string_value(json_object_get(q, "namespace")),
+            "workgroupName", json_string_value(json_object_get(q, "workgroup")), "snapshotArn",
+            d->arn);
+        int rc = am_ag_serverless(t->region, "RestoreFromSnapshot", req, &out, err, sizeof err);
+        json_decref(req);
+        json_decref(out);
+        if (rc) {
+            am_xbuf_addf(b, "RestoreFromSnapshot into %s failed: %s. ",
+                         json_string_value(json_object_get(q, "namespace")), err);
+            break;
+        }
+        done++;
+    }
+    am_xbuf_addf(b, "Restore of %s started into %zu of %zu namespaces of %s. Ask for the status "
+                    "until they are AVAILABLE.", d->arn, done, json_array_size(tq), cluster);
+    if (done == json_array_size(tq))
+        am_ag_step_done(t, cluster, "restore", "into %zu namespaces", done);
+}
+
+static void reply_check_multi(const struct am_ag_turn *t, json_t *e, struct am_xbuf *b)
+{
+    const char *cluster = json_string_value(json_object_get(e, "cluster"));
+    json_t *tq = json_object_get(e, "targets"), *q;
+    char err[ERR_CAP];
+    size_t i, available = 0;
+    am_xbuf_addf(b, "Namespaces of %s:", cluster);
+    json_array_foreach(tq, i, q) {
+        const char *ns = json_string_value(json_object_get(q, "namespace"));
+        json_t *out = NULL, *req = json_pack("{s:s}", "namespaceName", ns);
+        int rc = am_ag_serverless(t->region, "GetNamespace", req, &out, err, sizeof err);
+        json_decref(req);
+        const char *st = rc ? "unreadable" : json_string_value(json_object_get(
+                                                 json_object_get(out, "namespace"), "status"));
+        am_xbuf_addf(b, "%s %s %s", i ? "," : "", ns, st ? st : "?");
+        available += st && strcmp(st, "AVAILABLE") == 0;
+        json_decref(out);
+    }
+    if (available == json_array_size(tq) && am_ag_step_is_done(e, "restore")) {
+        am_xbuf_addf(b, ". Restore complete: all %zu namespaces are AVAILABLE. Next step: repoint "
+                        "each queue's users to its workgroup and validate.", available);
+        am_ag_step_done(t, cluster, "available", "%zu namespaces", available);
+    } else {
+        am_xbuf_addf(b, ". %zu of %zu are AVAILABLE%s.", available, json_array_size(tq),
+                     am_ag_step_is_done(e, "restore") ? "; the restore is still running, ask "
+                                                        "again later" : "");
+    }
+}
+
+static bool multiple_decided(json_t *e)
+{
+    return json_is_true(json_object_get(json_object_get(e, "target"), "multiple"));
+}
+
 static void reply_create_target(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct decided d;
     char ns[160], err[ERR_CAP];
     json_t *out = NULL;
     target_names(t, &d, ns, sizeof ns);
+    if (multiple_decided(am_ag_checklist_current(t))) {
+        reply_create_multi(t, am_ag_checklist_current(t), &d, b);
+        return;
+    }
     if (dry_run(t)) {
         am_xbuf_addf(b, "Dry run: I would call CreateNamespace %s (manageAdminPassword) and "
                             "CreateWorkgroup %s with %d RPUs base capacity. Say \"create them "
@@ -755,6 +948,11 @@ static void reply_restore(const struct am_ag_turn *t, struct am_xbuf *b)
                           "snapshot now\") or give me its ARN.");
         return;
     }
+    json_t *e = am_ag_checklist_current(t);
+    if (multiple_decided(e) && json_array_size(json_object_get(e, "targets"))) {
+        reply_restore_multi(t, e, &d, b);
+        return;
+    }
     if (dry_run(t)) {
         am_xbuf_addf(b, "Dry run: I would call RestoreFromSnapshot into namespace %s and "
                             "workgroup %s from %s.", ns, d.wg, d.arn);
@@ -794,6 +992,11 @@ static void reply_check(const struct am_ag_turn *t, struct am_xbuf *b)
     }
     json_t *e = am_ag_checklist_current(t);
     const char *cluster = json_string_value(json_object_get(e, "cluster"));
+    if (multiple_decided(e) && json_array_size(json_object_get(e, "targets")) &&
+        !has(t->message, "snapshot")) {
+        reply_check_multi(t, e, b);
+        return;
+    }
     ps.done[5] = ps.done[5] || am_ag_step_is_done(e, "restore");
     ps.done[4] = ps.done[4] || am_ag_step_is_done(e, "namespace");
     if (ps.done[5] || ps.done[4]) {          /* restore started, or the target exists */

@@ -82,6 +82,42 @@ class Story:
                 return body
             time.sleep(0.5)
 
+    def test_one_workgroup_per_queue(self):
+        """A "multiple workgroups" decision: one namespace and workgroup per WLM queue, the
+        decided RPUs split by each queue's memory share, then a restored copy in each."""
+        actor = "dba-%s" % uuid.uuid4().hex[:6]
+        sid = "multi-%s" % uuid.uuid4().hex[:6]
+        body = self.ask("Show the WLM queues of prod-cluster", session_id=sid, actor_id=actor)
+        self.assertIn("has 3 WLM queues", body["response"])
+        body = self.ask("We'll use multiple workgroups, one per queue, with 128 RPUs",
+                        session_id=sid, actor_id=actor)
+        self.assertIn("Serverless namespace and workgroup per WLM queue", body["response"])
+        body = self.ask("create the namespaces and workgroups", session_id=sid, actor_id=actor)
+        self.assertIn("Dry run: I would create 3 namespace and workgroup pairs, one per WLM "
+                      "queue of prod-cluster: etl (CreateNamespace prod-cluster-etl-ns, "
+                      "CreateWorkgroup prod-cluster-etl-wg with 56 RPUs)", body["response"])
+        self.ask("take the snapshot now", session_id=sid, actor_id=actor)
+        body = self.ask("create them now", session_id=sid, actor_id=actor)
+        self.assertIn("Created 3 Serverless namespaces and workgroups for prod-cluster",
+                      body["response"])
+        sl = self.sim.client("redshift-serverless")
+        got = {w["workgroupName"]: (w["namespaceName"], w["baseCapacity"])
+               for w in sl.list_workgroups()["workgroups"]
+               if w["workgroupName"].startswith("prod-cluster-")}
+        self.assertEqual(got, {"prod-cluster-etl-wg": ("prod-cluster-etl-ns", 56),
+                               "prod-cluster-dashboards-wg": ("prod-cluster-dashboards-ns", 48),
+                               "prod-cluster-default-wg": ("prod-cluster-default-ns", 32)})
+        body = self.ask("restore the snapshot now", session_id=sid, actor_id=actor)
+        self.assertIn("started into 3 of 3 namespaces of prod-cluster", body["response"])
+        body = self.ask("is the restore done?", session_id=sid, actor_id=actor)
+        self.assertIn("the restore is still running", body["response"])
+        body = self.ask("is the restore done?", session_id=sid, actor_id=actor)
+        self.assertIn("Restore complete: all 3 namespaces are AVAILABLE", body["response"])
+        body = self.ask("Where were we?", session_id=sid, actor_id=actor)
+        self.assertIn("[x] namespace created (3 namespaces, one per WLM queue)", body["response"])
+        self.assertIn("[x] restored and AVAILABLE (3 namespaces), [ ] endpoint cut-over",
+                      body["response"])
+
     def test_story_across_a_restart(self):
         actor = "dba-%s" % uuid.uuid4().hex[:6]
         day1 = "migration-prod-cluster-%s" % uuid.uuid4().hex[:6]
