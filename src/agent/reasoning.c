@@ -409,10 +409,11 @@ static void reply_decision(const struct am_ag_turn *t, struct am_xbuf *b)
     else if (r)
         am_xbuf_addf(b, " with %d RPUs base capacity", r);
     am_xbuf_adds(b, ".");
-    if (*wg && !multi)
-        am_xbuf_addf(b, " Its namespace will be %.*s-ns.",
-                         (int)(strlen(wg) > 3 && !strcmp(wg + strlen(wg) - 3, "-wg") ?
-                               strlen(wg) - 3 : strlen(wg)), wg);
+    if (*wg && !multi) {
+        char ns[160];
+        namespace_for(wg, ns, sizeof ns);
+        am_xbuf_addf(b, " Its namespace will be %s.", ns);
+    }
     am_xbuf_adds(b, " Next step: take a snapshot of the cluster.");
     memory_off_note(t, b);
 }
@@ -714,6 +715,63 @@ static void target_names(const struct am_ag_turn *t, struct decided *d, char *ns
         d->rpu = 128;
 }
 
+/* ---- the Serverless steps, shared by the one-workgroup and the per-queue paths ---- */
+
+/* CreateNamespace (manageAdminPassword), then CreateWorkgroup in it. 0, or -1 with the failed
+ * call said in b. *ns_made tells whether the namespace exists; *wg_status (when not NULL)
+ * receives the new workgroup's status (caller frees). */
+static int create_pair(const struct am_ag_turn *t, const char *ns, const char *wg, int rpu,
+                       bool *ns_made, char **wg_status, struct am_xbuf *b)
+{
+    char err[ERR_CAP];
+    json_t *out = NULL, *req = json_pack("{s:s, s:b}", "namespaceName", ns,
+                                         "manageAdminPassword", 1);
+    *ns_made = false;
+    int rc = am_ag_serverless(t->region, "CreateNamespace", req, &out, err, sizeof err);
+    json_decref(req);
+    json_decref(out);
+    if (rc) {
+        am_xbuf_addf(b, "CreateNamespace %s failed: %s", ns, err);
+        return -1;
+    }
+    *ns_made = true;
+    req = json_pack("{s:s, s:s, s:i, s:i}", "workgroupName", wg, "namespaceName", ns,
+                    "baseCapacity", rpu, "maxCapacity", rpu > 512 ? rpu : 512);
+    rc = am_ag_serverless(t->region, "CreateWorkgroup", req, &out, err, sizeof err);
+    json_decref(req);
+    if (rc) {
+        am_xbuf_addf(b, "Namespace %s created, but CreateWorkgroup %s failed: %s", ns, wg, err);
+        return -1;
+    }
+    if (wg_status) {
+        const char *st = json_string_value(json_object_get(json_object_get(out, "workgroup"),
+                                                           "status"));
+        *wg_status = strdup(st ? st : "?");
+    }
+    json_decref(out);
+    return 0;
+}
+
+/* RestoreFromSnapshot into ns/wg, or GetNamespace of ns (wg NULL): 0 with *status (the
+ * namespace's, caller frees), or -1 with err. */
+static int namespace_call(const struct am_ag_turn *t, const char *ns, const char *wg,
+                          const char *arn, char **status, char *err, size_t cap)
+{
+    json_t *out = NULL, *req = wg ? json_pack("{s:s, s:s, s:s}", "namespaceName", ns,
+                                              "workgroupName", wg, "snapshotArn", arn)
+                                  : json_pack("{s:s}", "namespaceName", ns);
+    int rc = am_ag_serverless(t->region, wg ? "RestoreFromSnapshot" : "GetNamespace", req, &out,
+                              err, cap);
+    json_decref(req);
+    if (rc == 0) {
+        const char *st = json_string_value(json_object_get(json_object_get(out, "namespace"),
+                                                           "status"));
+        *status = strdup(st ? st : "?");
+    }
+    json_decref(out);
+    return rc;
+}
+
 /* ---- several workgroups: one namespace and workgroup per WLM queue -------------------
  * A Serverless namespace has one workgroup, so "one workgroup per queue" means one namespace
  * per queue; each gets its own restored copy of the snapshot (option D). Sharing data between
@@ -759,7 +817,6 @@ static void reply_create_multi(const struct am_ag_turn *t, json_t *e, const stru
 {
     const char *cluster = json_string_value(json_object_get(e, "cluster"));
     json_t *tq = queue_targets(e, d->rpu), *q;
-    char err[ERR_CAP];
     size_t i, done = 0;
     if (!tq) {
         am_xbuf_addf(b, "You decided on one workgroup per WLM queue for %s, but I have not read "
@@ -785,25 +842,9 @@ static void reply_create_multi(const struct am_ag_turn *t, json_t *e, const stru
         const char *ns = json_string_value(json_object_get(q, "namespace"));
         const char *wg = json_string_value(json_object_get(q, "workgroup"));
         int rpu = (int)json_integer_value(json_object_get(q, "rpu"));
-        json_t *out = NULL, *req = json_pack("{s:s, s:b}", "namespaceName", ns,
-                                             "manageAdminPassword", 1);
-        int rc = am_ag_serverless(t->region, "CreateNamespace", req, &out, err, sizeof err);
-        json_decref(req);
-        json_decref(out);
-        if (rc) {
-            am_xbuf_addf(b, "CreateNamespace %s failed: %s", ns, err);
+        bool ns_made;
+        if (create_pair(t, ns, wg, rpu, &ns_made, NULL, b))
             break;
-        }
-        req = json_pack("{s:s, s:s, s:i, s:i}", "workgroupName", wg, "namespaceName", ns,
-                        "baseCapacity", rpu, "maxCapacity", 512);
-        rc = am_ag_serverless(t->region, "CreateWorkgroup", req, &out, err, sizeof err);
-        json_decref(req);
-        json_decref(out);
-        if (rc) {
-            am_xbuf_addf(b, "Namespace %s created, but CreateWorkgroup %s failed: %s", ns, wg,
-                         err);
-            break;
-        }
         am_xbuf_addf(&made, "%s%s: namespace %s and workgroup %s (%d RPUs base)",
                      done ? "; " : "", json_string_value(json_object_get(q, "queue")), ns, wg,
                      rpu);
@@ -838,13 +879,11 @@ static void reply_restore_multi(const struct am_ag_turn *t, json_t *e, const str
         return;
     }
     json_array_foreach(tq, i, q) {
-        json_t *out = NULL, *req = json_pack(
-            "{s:s, s:s, s:s}", "namespaceName", json_string_value(json_object_get(q, "namespace")),
-            "workgroupName", json_string_value(json_object_get(q, "workgroup")), "snapshotArn",
-            d->arn);
-        int rc = am_ag_serverless(t->region, "RestoreFromSnapshot", req, &out, err, sizeof err);
-        json_decref(req);
-        json_decref(out);
+        char *st = NULL;
+        int rc = namespace_call(t, json_string_value(json_object_get(q, "namespace")),
+                                json_string_value(json_object_get(q, "workgroup")), d->arn, &st,
+                                err, sizeof err);
+        free(st);
         if (rc) {
             am_xbuf_addf(b, "RestoreFromSnapshot into %s failed: %s. ",
                          json_string_value(json_object_get(q, "namespace")), err);
@@ -867,14 +906,11 @@ static void reply_check_multi(const struct am_ag_turn *t, json_t *e, struct am_x
     am_xbuf_addf(b, "Namespaces of %s:", cluster);
     json_array_foreach(tq, i, q) {
         const char *ns = json_string_value(json_object_get(q, "namespace"));
-        json_t *out = NULL, *req = json_pack("{s:s}", "namespaceName", ns);
-        int rc = am_ag_serverless(t->region, "GetNamespace", req, &out, err, sizeof err);
-        json_decref(req);
-        const char *st = rc ? "unreadable" : json_string_value(json_object_get(
-                                                 json_object_get(out, "namespace"), "status"));
-        am_xbuf_addf(b, "%s %s %s", i ? "," : "", ns, st ? st : "?");
-        available += st && strcmp(st, "AVAILABLE") == 0;
-        json_decref(out);
+        char *st = NULL;
+        int rc = namespace_call(t, ns, NULL, NULL, &st, err, sizeof err);
+        am_xbuf_addf(b, "%s %s %s", i ? "," : "", ns, rc ? "unreadable" : st);
+        available += !rc && strcmp(st, "AVAILABLE") == 0;
+        free(st);
     }
     if (available == json_array_size(tq) && am_ag_step_is_done(e, "restore")) {
         am_xbuf_addf(b, ". Restore complete: all %zu namespaces are AVAILABLE. Next step: repoint "
@@ -895,8 +931,7 @@ static bool multiple_decided(json_t *e)
 static void reply_create_target(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct decided d;
-    char ns[160], err[ERR_CAP];
-    json_t *out = NULL;
+    char ns[160];
     target_names(t, &d, ns, sizeof ns);
     if (multiple_decided(am_ag_checklist_current(t))) {
         reply_create_multi(t, am_ag_checklist_current(t), &d, b);
@@ -908,40 +943,26 @@ static void reply_create_target(const struct am_ag_turn *t, struct am_xbuf *b)
                             "now\" to run it.", ns, d.wg, d.rpu);
         return;
     }
-    json_t *req = json_pack("{s:s, s:b}", "namespaceName", ns, "manageAdminPassword", 1);
-    int rc = am_ag_serverless(t->region, "CreateNamespace", req, &out, err, sizeof err);
-    json_decref(req);
-    if (rc) {
-        am_xbuf_addf(b, "CreateNamespace %s failed: %s", ns, err);
-        return;
-    }
-    json_decref(out);
     const char *cluster = json_string_value(json_object_get(am_ag_checklist_current(t),
                                                             "cluster"));
-    am_ag_step_done(t, cluster, "namespace", "%s", ns);
-    req = json_pack("{s:s, s:s, s:i, s:i}", "workgroupName", d.wg, "namespaceName", ns,
-                    "baseCapacity", d.rpu, "maxCapacity", d.rpu > 512 ? d.rpu : 512);
-    rc = am_ag_serverless(t->region, "CreateWorkgroup", req, &out, err, sizeof err);
-    json_decref(req);
-    if (rc) {
-        am_xbuf_addf(b, "Namespace %s created, but CreateWorkgroup %s failed: %s", ns, d.wg,
-                         err);
+    bool ns_made;
+    char *st = NULL;
+    int rc = create_pair(t, ns, d.wg, d.rpu, &ns_made, &st, b);
+    if (ns_made)
+        am_ag_step_done(t, cluster, "namespace", "%s", ns);
+    if (rc)
         return;
-    }
-    const char *st = json_string_value(json_object_get(json_object_get(out, "workgroup"),
-                                                       "status"));
     am_xbuf_addf(b, "Created Serverless namespace %s and workgroup %s (%d RPUs base, status "
-                        "%s). Next step: restore the snapshot into it.", ns, d.wg, d.rpu,
-                     st ? st : "?");
+                    "%s). Next step: restore the snapshot into it.", ns, d.wg, d.rpu,
+                 st ? st : "?");
     am_ag_step_done(t, cluster, "workgroup", "%s, %d RPUs", d.wg, d.rpu);
-    json_decref(out);
+    free(st);
 }
 
 static void reply_restore(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     struct decided d;
     char ns[160], err[ERR_CAP];
-    json_t *out = NULL;
     target_names(t, &d, ns, sizeof ns);
     if (!*d.arn) {
         am_xbuf_adds(b, "I need the snapshot ARN to restore: take a snapshot first (\"take the "
@@ -958,21 +979,16 @@ static void reply_restore(const struct am_ag_turn *t, struct am_xbuf *b)
                             "workgroup %s from %s.", ns, d.wg, d.arn);
         return;
     }
-    json_t *req = json_pack("{s:s, s:s, s:s}", "namespaceName", ns, "workgroupName", d.wg,
-                            "snapshotArn", d.arn);
-    int rc = am_ag_serverless(t->region, "RestoreFromSnapshot", req, &out, err, sizeof err);
-    json_decref(req);
-    if (rc) {
+    char *st = NULL;
+    if (namespace_call(t, ns, d.wg, d.arn, &st, err, sizeof err)) {
         am_xbuf_addf(b, "RestoreFromSnapshot failed: %s", err);
         return;
     }
-    const char *st = json_string_value(json_object_get(json_object_get(out, "namespace"),
-                                                       "status"));
     am_xbuf_addf(b, "Restore of %s into namespace %s started (status %s). Ask for the status "
-                        "until it is AVAILABLE.", d.arn, ns, st ? st : "?");
-    am_ag_step_done(t, json_string_value(json_object_get(am_ag_checklist_current(t), "cluster")),
-                    "restore", "into %s", ns);
-    json_decref(out);
+                    "until it is AVAILABLE.", d.arn, ns, st);
+    am_ag_step_done(t, json_string_value(json_object_get(e, "cluster")), "restore", "into %s",
+                    ns);
+    free(st);
 }
 
 /* "Is the snapshot ready?", "is the restore done?": live status of the latest step taken. */
@@ -1000,23 +1016,20 @@ static void reply_check(const struct am_ag_turn *t, struct am_xbuf *b)
     ps.done[5] = ps.done[5] || am_ag_step_is_done(e, "restore");
     ps.done[4] = ps.done[4] || am_ag_step_is_done(e, "namespace");
     if (ps.done[5] || ps.done[4]) {          /* restore started, or the target exists */
-        json_t *req = json_pack("{s:s}", "namespaceName", ns), *out = NULL;
-        int rc = am_ag_serverless(t->region, "GetNamespace", req, &out, err, sizeof err);
-        json_decref(req);
-        if (rc) {
+        char *st = NULL;
+        if (namespace_call(t, ns, NULL, NULL, &st, err, sizeof err)) {
             am_xbuf_addf(b, "I could not read namespace %s: %s", ns, err);
             return;
         }
-        const char *st = json_string_value(json_object_get(json_object_get(out, "namespace"),
-                                                           "status")) ?: "?";
         if (ps.done[5] && strcmp(st, "AVAILABLE") == 0) {
             am_xbuf_addf(b, "Restore complete: namespace %s is AVAILABLE. Next step: repoint "
-                                "clients to workgroup %s and validate.", ns, d.wg);
+                            "clients to workgroup %s and validate.", ns, d.wg);
             am_ag_step_done(t, cluster, "available", "namespace %s", ns);
-        } else
+        } else {
             am_xbuf_addf(b, "Namespace %s is %s%s.", ns, st,
-                             ps.done[5] ? "; the restore is still running, ask again later" : "");
-        json_decref(out);
+                         ps.done[5] ? "; the restore is still running, ask again later" : "");
+        }
+        free(st);
         return;
     }
     if (*d.arn) {
