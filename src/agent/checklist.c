@@ -99,7 +99,7 @@ void am_ag_checklist_render(json_t *e, struct am_xbuf *b)
     json_t *st = json_object_get(e, "steps");
     const struct step *next = NULL;
     am_xbuf_addf(b, " Checklist for %s (kept from AWS results, across your sessions):",
-                     json_string_value(json_object_get(e, "cluster")) ?: "?");
+                 json_string_value(json_object_get(e, "cluster")) ?: "?");
     for (size_t i = 0; i < N_STEPS; i++) {
         json_t *s = json_object_get(st, steps[i].key);
         const char *d = json_string_value(json_object_get(s, "detail"));
@@ -116,8 +116,8 @@ void am_ag_checklist_render(json_t *e, struct am_xbuf *b)
         const char *wg = json_string_value(json_object_get(json_object_get(e, "target"),
                                                            "workgroup"));
         am_xbuf_addf(b, " Left: repoint clients to the endpoint of workgroup %s, validate "
-                            "queries and loads, then retire the cluster (I do not cut over).",
-                         wg ? wg : "?");
+                        "queries and loads, then retire the cluster (I do not cut over).",
+                     wg ? wg : "?");
     }
 }
 

@@ -107,9 +107,9 @@ static char *system_prompt(const struct am_ag_turn *t)
     }
     am_xbuf_addf(&b, "\nMemory of session %s (from agentmem):", t->session_id);
     json_array_foreach(t->summaries, i, v) am_xbuf_addf(&b, "\n[summary] %s",
-                                                            json_string_value(v));
-    json_array_foreach(t->prefs, i, v) am_xbuf_addf(&b, "\n[preference] %s",
                                                         json_string_value(v));
+    json_array_foreach(t->prefs, i, v) am_xbuf_addf(&b, "\n[preference] %s",
+                                                    json_string_value(v));
     json_array_foreach(t->facts, i, v) am_xbuf_addf(&b, "\n[fact] %s", json_string_value(v));
     return am_xbuf_take(&b);
 }
@@ -403,7 +403,7 @@ char *am_ag_llm_reason(const struct am_ag_turn *t, json_t *tool_results, bool *u
     char *fallback = am_ag_reason(t);
     struct am_xbuf b = AM_AG_BUF_INIT;
     am_xbuf_addf(&b, "%s (The language model could not answer: %s. This answer comes from "
-                         "the built-in workflow.)", fallback ? fallback : "", err);
+                     "the built-in workflow.)", fallback ? fallback : "", err);
     free(fallback);
     return am_xbuf_take(&b);
 }

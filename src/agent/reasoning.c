@@ -166,7 +166,7 @@ static void memory_off_note(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     if (!t->memory_on)
         am_xbuf_adds(b, " (Memory is off for this call: pass a session_id, and set "
-                          "AGENTCORE_MEMORY_ID, to keep context across calls.)");
+                        "AGENTCORE_MEMORY_ID, to keep context across calls.)");
 }
 
 /* ------------------------------------------------------------ intents ---- */
@@ -196,10 +196,10 @@ static void reply_clusters(const struct am_ag_turn *t, struct am_xbuf *b)
         am_xbuf_addf(b, "In %s the account has no Redshift clusters.", t->region);
     } else {
         am_xbuf_addf(b, "In %s the account has %zu Redshift cluster%s: ", t->region, n,
-                         n == 1 ? "" : "s");
+                     n == 1 ? "" : "s");
         for (size_t i = 0; i < n; i++)
             am_xbuf_addf(b, "%s%s (%d x %s, %s%s%s)", i ? "; " : "", cl[i].id, cl[i].nodes,
-                             cl[i].node_type, cl[i].status, *cl[i].az ? ", " : "", cl[i].az);
+                         cl[i].node_type, cl[i].status, *cl[i].az ? ", " : "", cl[i].az);
         am_xbuf_adds(b, ". Next step: ask me for the WLM queues of a cluster before planning.");
     }
     free(cl);
@@ -218,7 +218,7 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_xbuf *b)
     int k = pick_cluster(t, cl, n);
     if (k < 0) {
         am_xbuf_addf(b, "Which cluster? In %s I see %zu clusters; name one of them.",
-                         t->region, n);
+                     t->region, n);
         free(cl);
         return;
     }
@@ -226,7 +226,7 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_xbuf *b)
     if (am_ag_cluster_parameter(t->region, c->pgroup, "wlm_json_configuration", &wlm, err,
                                 sizeof err)) {
         am_xbuf_addf(b, "I could not read parameter group %s of %s: %s", c->pgroup, c->id,
-                         err);
+                     err);
         free(cl);
         return;
     }
@@ -238,7 +238,7 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_xbuf *b)
     }
     if (!json_is_array(q)) {
         am_xbuf_addf(b, "%s (parameter group %s) uses the default WLM configuration (%s).",
-                         c->id, c->pgroup, wlm ? "unparsed value" : "automatic WLM");
+                     c->id, c->pgroup, wlm ? "unparsed value" : "automatic WLM");
         am_ag_step_done(t, c->id, "assess", "%d x %s, %lld GB storage, default WLM", c->nodes,
                         c->node_type, c->storage_mb / 1024);
         json_decref(q);
@@ -256,7 +256,7 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_xbuf *b)
             n_q++;
     }
     am_xbuf_addf(b, "Cluster %s (parameter group %s) has %zu WLM queue%s: ", c->id, c->pgroup,
-                     n_q, n_q == 1 ? "" : "s");
+                 n_q, n_q == 1 ? "" : "s");
     size_t idx = 0;
     struct am_xbuf names = AM_AG_BUF_INIT;
     json_t *queues = json_array();          /* [{name, memory}] for the checklist */
@@ -273,30 +273,30 @@ static void reply_wlm(const struct am_ag_turn *t, struct am_xbuf *b)
                                                 "memory", json_is_number(mp) ?
                                                 json_number_value(mp) : 0.0));
         am_xbuf_addf(b, "%s%s%s (", idx > 1 ? "; " : "", name ? name : def,
-                         idx == n_q && (!name || strcmp(name, "default") != 0) ?
-                             " [default queue]" : "");
+                     idx == n_q && (!name || strcmp(name, "default") != 0) ?
+                         " [default queue]" : "");
         bool first = true;
         static const char *const groups[] = {"user_group", "query_group"};
         for (int g = 0; g < 2; g++) {
             json_t *v = json_object_get(e, groups[g]);
             if (json_is_string(v) && *json_string_value(v)) {
                 am_xbuf_addf(b, "%s%ss %s", first ? "" : ", ", groups[g],
-                                 json_string_value(v));
+                             json_string_value(v));
                 first = false;
             } else if (json_is_array(v) && json_array_size(v)) {
                 am_xbuf_addf(b, "%s%ss ", first ? "" : ", ", groups[g]);
                 size_t j;
                 json_t *s;
                 json_array_foreach(v, j, s) am_xbuf_addf(b, "%s%s", j ? "+" : "",
-                                                             json_string_value(s) ?
-                                                             json_string_value(s) : "?");
+                                                         json_string_value(s) ?
+                                                         json_string_value(s) : "?");
                 first = false;
             }
         }
         json_t *cc = json_object_get(e, "query_concurrency");
         if (json_is_integer(cc)) {
             am_xbuf_addf(b, "%sconcurrency %lld", first ? "" : ", ",
-                             (long long)json_integer_value(cc));
+                         (long long)json_integer_value(cc));
             first = false;
         }
         json_t *mem = json_object_get(e, "memory_percent_to_use");
@@ -340,7 +340,7 @@ static void reply_plan(const struct am_ag_turn *t, struct am_xbuf *b)
     int k = pick_cluster(t, cl, n);
     if (k < 0) {
         am_xbuf_addf(b, "Which cluster should I plan for? %zu clusters are in %s.", n,
-                         t->region);
+                     t->region);
         free(cl);
         return;
     }
@@ -351,16 +351,16 @@ static void reply_plan(const struct am_ag_turn *t, struct am_xbuf *b)
     if (base < 8)
         base = 8;
     am_xbuf_addf(b, "Migration plan for %s (%d x %s in %s): ", c->id, c->nodes, c->node_type,
-                     t->region);
+                 t->region);
     if (ram)
         am_xbuf_addf(b, "sizing starts at %d RPU base capacity (%d GiB of node memory / 16 "
-                            "GiB per RPU), max capacity 512 RPU. ", base, ram);
+                        "GiB per RPU), max capacity 512 RPU. ", base, ram);
     am_xbuf_adds(b, "Steps: 1. check the WLM queues and decide single vs multiple workgroups; "
-                      "2. take a manual snapshot (CreateClusterSnapshot); 3. create the namespace "
-                      "and workgroup (CreateNamespace, CreateWorkgroup); 4. restore the snapshot "
-                      "by ARN (RestoreFromSnapshot) and wait until AVAILABLE; 5. apply settings and "
-                      "usage limits; 6. repoint clients to the workgroup endpoint and validate; "
-                      "7. cut over only after your explicit yes.");
+                    "2. take a manual snapshot (CreateClusterSnapshot); 3. create the namespace "
+                    "and workgroup (CreateNamespace, CreateWorkgroup); 4. restore the snapshot "
+                    "by ARN (RestoreFromSnapshot) and wait until AVAILABLE; 5. apply settings and "
+                    "usage limits; 6. repoint clients to the workgroup endpoint and validate; "
+                    "7. cut over only after your explicit yes.");
     if (prefers(t, "dry run") || prefers(t, "dry-run"))
         am_xbuf_adds(b, " Per your preference, every changing step runs as a dry run first.");
     free(cl);
@@ -397,10 +397,10 @@ static void reply_decision(const struct am_ag_turn *t, struct am_xbuf *b)
     }
     if (multi) {
         am_xbuf_addf(b, "Decision recorded for %s: migrate to one Redshift Serverless "
-                            "namespace and workgroup per WLM queue", cluster);
+                        "namespace and workgroup per WLM queue", cluster);
     } else {
         am_xbuf_addf(b, "Decision recorded for %s: migrate to a single Redshift Serverless "
-                            "workgroup", cluster);
+                        "workgroup", cluster);
         if (*wg)
             am_xbuf_addf(b, " %s", wg);
     }
@@ -509,7 +509,7 @@ static void progress(const struct am_ag_turn *t, struct am_xbuf *b)
             next = steps[i].label;
     }
     am_xbuf_addf(b, ". Next: %s.", next ? next : "wait for the restore to be AVAILABLE, then "
-                                                   "repoint clients and validate");
+                                               "repoint clients and validate");
 }
 
 static void reply_recall(const struct am_ag_turn *t, struct am_xbuf *b)
@@ -560,11 +560,11 @@ static void reply_recall(const struct am_ag_turn *t, struct am_xbuf *b)
     }
     if (json_array_size(t->summaries))
         am_xbuf_addf(b, " Session summary: %s", json_string_value(json_array_get(t->summaries,
-                                                                                     0)));
+                                                                                 0)));
     am_xbuf_addf(b, " (%zu long-term records and %zu recent turns recalled; %d decisions.)",
-                     json_array_size(t->facts) + json_array_size(t->summaries) +
-                         json_array_size(t->prefs),
-                     json_array_size(t->turns), n_dec);
+                 json_array_size(t->facts) + json_array_size(t->summaries) +
+                     json_array_size(t->prefs),
+                 json_array_size(t->turns), n_dec);
     json_decref(c.seen);
 }
 
@@ -582,7 +582,7 @@ static void reply_prefs(const struct am_ag_turn *t, struct am_xbuf *b)
     } else {
         am_xbuf_addf(b, "Your preferences (%s):", t->actor_id);
         json_array_foreach(p, i, v) am_xbuf_addf(b, "%s %s", i ? ";" : "",
-                                                      json_string_value(v));
+                                                  json_string_value(v));
         am_xbuf_adds(b, ".");
     }
     json_decref(p);
@@ -591,7 +591,7 @@ static void reply_prefs(const struct am_ag_turn *t, struct am_xbuf *b)
 static void reply_pref_statement(const struct am_ag_turn *t, struct am_xbuf *b)
 {
     am_xbuf_addf(b, "Noted your preference: \"%s\". I will apply it in your future sessions.",
-                     t->message);
+                 t->message);
     memory_off_note(t, b);
 }
 
@@ -641,7 +641,7 @@ static void reply_snapshot(const struct am_ag_turn *t, struct am_xbuf *b)
     snprintf(snap, sizeof snap, "%s-migration-%s", cl[k].id, ts);
     if (dry_run(t)) {
         am_xbuf_addf(b, "Dry run: I would call CreateClusterSnapshot for %s with snapshot id "
-                            "%s. Say \"take the snapshot now\" to run it.", cl[k].id, snap);
+                        "%s. Say \"take the snapshot now\" to run it.", cl[k].id, snap);
         free(cl);
         return;
     }
@@ -650,8 +650,8 @@ static void reply_snapshot(const struct am_ag_turn *t, struct am_xbuf *b)
         am_xbuf_addf(b, "Snapshot of %s failed: %s", cl[k].id, err);
     else {
         am_xbuf_addf(b, "Snapshot %s of %s started (status %s, ARN %s). Next step: create the "
-                            "Serverless namespace and workgroup.", snap, cl[k].id,
-                         status ? status : "?", arn ? arn : "?");
+                        "Serverless namespace and workgroup.", snap, cl[k].id,
+                     status ? status : "?", arn ? arn : "?");
         json_t *e = am_ag_step_done(t, cl[k].id, "snapshot", "%s, %s", snap,
                                     status ? status : "?");
         if (e && arn)
@@ -939,8 +939,8 @@ static void reply_create_target(const struct am_ag_turn *t, struct am_xbuf *b)
     }
     if (dry_run(t)) {
         am_xbuf_addf(b, "Dry run: I would call CreateNamespace %s (manageAdminPassword) and "
-                            "CreateWorkgroup %s with %d RPUs base capacity. Say \"create them "
-                            "now\" to run it.", ns, d.wg, d.rpu);
+                        "CreateWorkgroup %s with %d RPUs base capacity. Say \"create them "
+                        "now\" to run it.", ns, d.wg, d.rpu);
         return;
     }
     const char *cluster = json_string_value(json_object_get(am_ag_checklist_current(t),
@@ -966,7 +966,7 @@ static void reply_restore(const struct am_ag_turn *t, struct am_xbuf *b)
     target_names(t, &d, ns, sizeof ns);
     if (!*d.arn) {
         am_xbuf_adds(b, "I need the snapshot ARN to restore: take a snapshot first (\"take the "
-                          "snapshot now\") or give me its ARN.");
+                        "snapshot now\") or give me its ARN.");
         return;
     }
     json_t *e = am_ag_checklist_current(t);
@@ -976,7 +976,7 @@ static void reply_restore(const struct am_ag_turn *t, struct am_xbuf *b)
     }
     if (dry_run(t)) {
         am_xbuf_addf(b, "Dry run: I would call RestoreFromSnapshot into namespace %s and "
-                            "workgroup %s from %s.", ns, d.wg, d.arn);
+                        "workgroup %s from %s.", ns, d.wg, d.arn);
         return;
     }
     char *st = NULL;
@@ -1040,15 +1040,15 @@ static void reply_check(const struct am_ag_turn *t, struct am_xbuf *b)
             return;
         }
         am_xbuf_addf(b, "Snapshot %s is %s.%s", id ? id + 1 : d.arn, st ? st : "?",
-                         st && strcmp(st, "available") == 0 ?
-                             " Next step: create the Serverless namespace and workgroup." : "");
+                     st && strcmp(st, "available") == 0 ?
+                         " Next step: create the Serverless namespace and workgroup." : "");
         if (st && strcmp(st, "available") == 0 && am_ag_step_is_done(e, "snapshot"))
             am_ag_step_done(t, cluster, "snapshot", "%s, available", id ? id + 1 : d.arn);
         free(st);
         return;
     }
     am_xbuf_adds(b, "Nothing is running yet: no snapshot or restore was started in this "
-                      "session.");
+                    "session.");
     memory_off_note(t, b);
 }
 
@@ -1060,17 +1060,17 @@ static void reply_serverless(const struct am_ag_turn *t, struct am_xbuf *b)
     if (am_ag_serverless(t->region, "ListNamespaces", req, &ns, err, sizeof err) ||
         am_ag_serverless(t->region, "ListWorkgroups", req, &wg, err, sizeof err)) {
         am_xbuf_addf(b, "I could not list Redshift Serverless resources in %s: %s", t->region,
-                         err);
+                     err);
         goto out;
     }
     am_xbuf_addf(b, "In %s Redshift Serverless has %zu namespace(s)", t->region,
-                     json_array_size(json_object_get(ns, "namespaces")));
+                 json_array_size(json_object_get(ns, "namespaces")));
     json_array_foreach(json_object_get(ns, "namespaces"), i, v) am_xbuf_addf(
         b, "%s%s (%s)", i ? ", " : ": ",
         json_string_value(json_object_get(v, "namespaceName")) ?: "?",
         json_string_value(json_object_get(v, "status")) ?: "?");
     am_xbuf_addf(b, " and %zu workgroup(s)", json_array_size(json_object_get(wg,
-                                                                                 "workgroups")));
+                                                                             "workgroups")));
     json_array_foreach(json_object_get(wg, "workgroups"), i, v) am_xbuf_addf(
         b, "%s%s (%s, %lld RPUs)", i ? ", " : ": ",
         json_string_value(json_object_get(v, "workgroupName")) ?: "?",
