@@ -79,6 +79,10 @@ AGENTMEM_TEST_DB_URI="$URI" python3 tests/integration/run.py --bin "$BUILD/agent
     tee "$tmp/it.log" | grep -E '^(FAILED|integration:)'
 add_counts integration "$tmp/it.log"
 
-[ "$fail" -gt 0 ] && tail -n 30 "$tmp/server.log"
+if [ "$fail" -gt 0 ]; then
+    # the failures themselves (the lines above were filtered), then the server's log
+    grep -E -A30 '^(ERROR|FAIL): ' "$tmp/it.log" | head -n 300
+    tail -n 30 "$tmp/server.log"
+fi
 echo "postgres: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
